@@ -1,0 +1,115 @@
+"""The one exception tree of publish-runner.
+
+Third-party errors (Playwright, httpx, YAML, pydantic) are translated at the boundary into
+these, so callers see what failed in our terms: which file and line, which platform, phase,
+step and selector.
+
+    PublishRunnerError
+    ├── ConfigError            settings that cannot be used
+    ├── DefinitionError        a playbook or selector file that cannot be loaded
+    ├── BrowserError           no browser, or it would not start
+    ├── ServerError            talking to the publishing server (see runner.client)
+    └── StepError              a playbook step failed while running
+        ├── SelectorNotFound   no candidate of a selector resolved
+        ├── StepTimeout        a wait ran out of time
+        ├── ClickIntercepted   an overlay took the click
+        └── AssertionFailed    an assert step or a read-back did not hold
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PublishRunnerError(Exception):
+    """Root of every error publish-runner raises on purpose."""
+
+
+class ConfigError(PublishRunnerError):
+    """Settings that cannot be used."""
+
+
+class BrowserError(PublishRunnerError):
+    """No usable browser, or it would not start."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a definition file, located to file:line:col."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+class DefinitionError(PublishRunnerError):
+    """A playbook or selector file that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class StepContext:
+    """Where a step error happened, so its message can say it."""
+
+    platform: str = ""
+    phase: str = ""
+    step: str = ""
+    selector: str | None = None
+    selector_file: str | None = None
+    selector_line: int | None = None
+    tried: list[str] = field(default_factory=list)
+
+
+class StepError(PublishRunnerError):
+    """A playbook step failed. `code` is stable for machines; str() is for people."""
+
+    code = "STEP_FAILED"
+
+    def __init__(self, message: str, ctx: StepContext | None = None) -> None:
+        self.ctx = ctx or StepContext()
+        self.detail = message
+        super().__init__(message)
+
+
+class SelectorNotFound(StepError):
+    """No candidate of a selector resolved to the expected element."""
+
+    code = "SELECTOR_NOT_FOUND"
+
+
+class StepTimeout(StepError):
+    """A wait ran out of time."""
+
+    code = "TIMEOUT"
+
+
+class ClickIntercepted(StepError):
+    """Another element (an overlay) received the click."""
+
+    code = "CLICK_INTERCEPTED"
+
+
+class AssertionFailed(StepError):
+    """An assert step, or the read-back of typed text, did not hold."""
+
+    code = "ASSERTION_FAILED"
+
+
+class PlatformRejected(StepError):
+    """The platform showed an error for the post (its own words are in the message)."""
+
+    code = "PLATFORM_REJECTED"
+
+
+class ChallengeRequired(StepError):
+    """The platform asks for a challenge, checkpoint, or reports a locked account."""
+
+    code = "CHALLENGE"

@@ -1,0 +1,91 @@
+"""Structured logging: every record carries `job`, `platform`, `phase` and `step`.
+
+Library code only calls `logging.getLogger(__name__)` and sets the context with
+`log_context(...)`; handlers and formats are set up by the CLI alone (`configure`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+CONTEXT_KEYS = ("job", "platform", "phase", "step")
+
+_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar(
+    "publish_runner_log_context", default={}
+)
+
+
+@contextlib.contextmanager
+def log_context(**values: str | None) -> Iterator[None]:
+    """Add keys to the logging context of this task (asyncio-safe) for the `with` body."""
+    merged = dict(_context.get())
+    merged.update({k: str(v) for k, v in values.items() if v is not None})
+    token = _context.set(merged)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_context() -> dict[str, str]:
+    return dict(_context.get())
+
+
+class ContextFilter(logging.Filter):
+    """Copies the task's context onto each record so formatters can rely on the fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = _context.get()
+        for key in CONTEXT_KEYS:
+            if not hasattr(record, key):
+                setattr(record, key, ctx.get(key, ""))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in CONTEXT_KEYS:
+            doc[key] = getattr(record, key, "") or None
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        where = " ".join(
+            f"{k}={v}" for k in CONTEXT_KEYS if (v := getattr(record, k, ""))
+        )
+        line = f"{record.levelname.lower():7} {record.getMessage()}"
+        if where:
+            line += f"  [{where}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure(level: str = "INFO", fmt: str = "text", stream: Any = None) -> None:
+    """Install one handler on the root logger. Only the CLI calls this."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("httpx", "httpcore", "asyncio", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
