@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import BrowserError
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Playwright
+    from playwright.async_api import Browser, BrowserContext, Playwright, ViewportSize
 
 log = logging.getLogger(__name__)
 
@@ -172,4 +172,21 @@ async def launch_persistent(
 
 
 # A viewport that keeps proofs legible and looks like a laptop window.
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+
+
+def has_display() -> bool:
+    """Whether a headed window can open (Linux needs X11 or Wayland)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def resolve_headless(headless: bool | None) -> bool:
+    """Headed is the default for operators; without a display we must run headless."""
+    if headless is None:
+        headless = False
+    if not headless and not has_display():
+        log.info("no display found: running the browser headless")
+        return True
+    return headless

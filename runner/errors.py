@@ -113,3 +113,9 @@ class ChallengeRequired(StepError):
     """The platform asks for a challenge, checkpoint, or reports a locked account."""
 
     code = "CHALLENGE"
+
+
+class RunCancelled(StepError):
+    """The run was stopped before the irreversible step (cancel, rejection, shutdown)."""
+
+    code = "CANCELLED"

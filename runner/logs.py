@@ -17,15 +17,15 @@ from typing import Any
 
 CONTEXT_KEYS = ("job", "platform", "phase", "step")
 
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar(
-    "publish_runner_log_context", default={}
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "publish_runner_log_context", default=None
 )
 
 
 @contextlib.contextmanager
 def log_context(**values: str | None) -> Iterator[None]:
     """Add keys to the logging context of this task (asyncio-safe) for the `with` body."""
-    merged = dict(_context.get())
+    merged = dict(_context.get() or {})
     merged.update({k: str(v) for k, v in values.items() if v is not None})
     token = _context.set(merged)
     try:
@@ -35,14 +35,14 @@ def log_context(**values: str | None) -> Iterator[None]:
 
 
 def current_context() -> dict[str, str]:
-    return dict(_context.get())
+    return dict(_context.get() or {})
 
 
 class ContextFilter(logging.Filter):
     """Copies the task's context onto each record so formatters can rely on the fields."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        ctx = _context.get()
+        ctx = _context.get() or {}
         for key in CONTEXT_KEYS:
             if not hasattr(record, key):
                 setattr(record, key, ctx.get(key, ""))

@@ -1,9 +1,77 @@
-"""Commands of the engine area (being written)."""
+"""Commands around playbooks: `lint`, `schema` and `publish` (one post, no server)."""
 
 from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
 
 import click
 
 
+@click.command("lint")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def lint_cmd(files: tuple[Path, ...], strict: bool) -> None:
+    """Check playbooks and selector files together (default: all in the repository)."""
+    from runner.engine.lint import lint_paths
+
+    report = lint_paths(list(files) or None)
+    for problem in report.problems:
+        click.echo(str(problem))
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(f"{report.files} file(s): {errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@click.command("schema")
+@click.argument("kind", type=click.Choice(["playbook", "selectors"]), default="playbook")
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema of playbooks or selector files (for editor completion)."""
+    from runner.engine.schema import playbook_schema, selectors_schema
+
+    schema = playbook_schema() if kind == "playbook" else selectors_schema()
+    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+
+
+@click.command("publish")
+@click.option("--platform", "platform_name", required=True)
+@click.option("--text", required=True)
+@click.option("--media", multiple=True, type=click.Path(exists=True, dir_okay=False,
+                                                       path_type=Path))
+@click.option("--account", default="main", show_default=True)
+@click.option("--profile", type=click.Path(file_okay=False, path_type=Path),
+              help="A browser profile (user-data directory) that is logged in.")
+@click.option("--headless", is_flag=True, help="No window (default: headed, as operators run).")
+@click.option("--base-url", help="Where the platform lives (default: the playbook's).")
+@click.option("--locale", default="auto", show_default=True, help="UI locale: en, ar or auto.")
+@click.option("--browser", "browser_pref", envvar="PUBLISH_RUNNER_BROWSER")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Where proofs and failure snapshots go.")
+@click.option("--json", "as_json", is_flag=True)
+def publish_cmd(platform_name: str, text: str, media: tuple[Path, ...], account: str,
+                profile: Path | None, headless: bool, base_url: str | None, locale: str,
+                browser_pref: str | None, out: Path, as_json: bool) -> None:
+    """Publish one post with no server, to try a playbook live.
+
+    For the sandbox platform without --base-url, a sandbox is started for the run and the
+    account is logged in, so this works on a fresh machine.
+    """
+    from runner.publish_once import publish_once
+
+    result = asyncio.run(publish_once(
+        platform_name, text=text, media=list(media), account=account, profile=profile,
+        headless=headless, base_url=base_url, locale=locale, browser=browser_pref, out=out,
+    ))
+    if as_json:
+        click.echo(json.dumps(result.summary(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.describe())
+    sys.exit(0 if result.ok else 1)
+
+
 def register(group: click.Group) -> None:
-    """Add this module's commands to the main group."""
+    for command in (lint_cmd, schema_cmd, publish_cmd):
+        group.add_command(command)

@@ -1,0 +1,175 @@
+"""`publish-runner lint`: playbooks and selector files checked together.
+
+Errors make a file unusable (the engine refuses it). Warnings point at selectors that will
+break on the next redesign or in another UI language; CI treats them as errors with
+`--strict`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runner.engine.definitions import (
+    _display,
+    cross_check,
+    parse_playbook,
+    parse_selector_file,
+    project_root,
+)
+from runner.engine.playbook import Playbook
+from runner.engine.selectorfile import LOCALISED, SelectorFile
+from runner.engine.yamlsrc import Source, load_yaml
+from runner.errors import DefinitionError, Problem
+
+# Class names made by CSS-in-JS tools and minifiers change with every deploy.
+_GENERATED_CLASS = re.compile(
+    r"(?:^|[.\s\"'=~])(?:css|r|sc|jsx|emotion|x1|_a)-?[a-z0-9]{5,}\b|__[A-Za-z0-9_-]{5}\b"
+)
+_POSITIONAL = re.compile(r":nth-(?:child|of-type|last-child)|>>\s*nth=|:eq\(|\[\d+\]")
+
+
+@dataclass
+class LintReport:
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class _SelectorDoc:
+    src: Source
+    model: SelectorFile | None
+    used: set[str] = field(default_factory=set)
+
+
+def _kind(src: Source) -> str:
+    data = src.data if isinstance(src.data, dict) else {}
+    if "phases" in data or "base_url" in data:
+        return "playbook"
+    if "selectors" in data and isinstance(data.get("selectors"), dict):
+        return "selectors"
+    return "playbook" if "playbooks" in Path(src.file).parts else "selectors"
+
+
+def robustness(src: Source, model: SelectorFile) -> list[Problem]:
+    """Warnings about candidates that a redesign or another locale will break."""
+    out = []
+    locales = set(model.locales)
+    for name, sel in model.selectors.items():
+        last = len(sel.candidates) - 1
+        for i, cand in enumerate(sel.candidates):
+            path = ("selectors", name, "candidates", i)
+            raw = cand.css or cand.xpath
+            if raw and _GENERATED_CLASS.search(raw):
+                out.append(src.problem(path, f"{name}: candidate {i + 1} uses a generated "
+                                       f"class name ({raw!r}); it changes with every deploy",
+                                       severity="warning"))
+            if raw and _POSITIONAL.search(raw):
+                out.append(src.problem(path, f"{name}: candidate {i + 1} depends on position "
+                                       f"({raw!r}); scope it to a container instead",
+                                       severity="warning"))
+            if cand.xpath is not None and i != last:
+                out.append(src.problem(path, f"{name}: XPath candidates go last",
+                                       severity="warning"))
+            if cand.xpath is not None and cand.xpath.startswith("/html"):
+                out.append(src.problem(path, f"{name}: absolute XPath breaks on any change",
+                                       severity="warning"))
+            for key in (*LOCALISED, "name", "has_text"):
+                value = getattr(cand, key, None)
+                if key == "role" or value is None:
+                    continue
+                if isinstance(value, str):
+                    out.append(src.problem((*path, key), f"{name}: {key} {value!r} is not keyed "
+                                           f"by locale; give it per locale "
+                                           f"({', '.join(sorted(locales))})",
+                                           severity="warning"))
+                elif missing := locales - set(value):
+                    out.append(src.problem((*path, key), f"{name}: {key} has no "
+                                           f"{', '.join(sorted(missing))} text",
+                                           severity="warning"))
+    return out
+
+
+def _playbook_refs(playbook: Playbook) -> set[str]:
+    refs = {r for steps in playbook.phases.values() for s in steps for r in s.selector_refs()}
+    for step in playbook.recent_posts or []:
+        refs.update(step.selector_refs())
+    for overlay in playbook.header.overlays:
+        refs.add(overlay.selector)
+        if overlay.dismiss:
+            refs.add(overlay.dismiss)
+    return refs
+
+
+def default_paths(root: Path) -> list[Path]:
+    return sorted((root / "playbooks").glob("*.yaml")) + sorted((root / "selectors").glob("*.yaml"))
+
+
+def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> LintReport:
+    root = root or project_root()
+    paths = paths or default_paths(root)
+    report = LintReport(files=len(paths))
+    sources: list[Source] = []
+    for path in paths:
+        try:
+            sources.append(load_yaml(path, _display(path, root)))
+        except DefinitionError as exc:
+            report.problems.extend(exc.problems)
+    selector_docs: dict[str, _SelectorDoc] = {}
+
+    def selector_doc(path: Path) -> _SelectorDoc | None:
+        key = str(path.resolve())
+        if key not in selector_docs:
+            try:
+                src = load_yaml(path, _display(path, root))
+            except DefinitionError as exc:
+                report.problems.extend(exc.problems)
+                return None
+            model, _, problems = parse_selector_file(src)
+            report.problems.extend(problems)
+            if model is not None:
+                report.problems.extend(robustness(src, model))
+            selector_docs[key] = _SelectorDoc(src, model)
+        return selector_docs[key]
+
+    for src in sources:
+        path = Path(src.file) if Path(src.file).is_absolute() else root / src.file
+        if _kind(src) == "selectors":
+            selector_doc(path)
+            continue
+        playbook, problems = parse_playbook(src)
+        report.problems.extend(problems)
+        if playbook is None:
+            continue
+        name = playbook.header.selectors or playbook.platform
+        sel_path = path.parent.parent / "selectors" / f"{name}.yaml"
+        if not sel_path.exists():
+            report.problems.append(src.problem((), f"its selector file {_display(sel_path, root)} "
+                                               "does not exist"))
+            continue
+        doc = selector_doc(sel_path)
+        if doc is None or doc.model is None:
+            continue
+        report.problems.extend(cross_check(playbook, doc.model, doc.src.file, src))
+        doc.used |= _playbook_refs(playbook)
+
+    for doc in selector_docs.values():
+        if doc.model is None or not doc.used:
+            continue  # no playbook of it was linted: nothing to say about usage
+        scopes = {doc.model.selectors[n].scope for n in doc.used if n in doc.model.selectors}
+        for name in doc.model.selectors:
+            if name not in doc.used and name not in scopes:
+                report.problems.append(doc.src.problem(
+                    ("selectors", name), f"selector '{name}' is defined but never used",
+                    severity="warning", key=True))
+    report.problems.sort(key=lambda p: (p.file, p.line, p.column))
+    return report

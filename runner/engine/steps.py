@@ -1,0 +1,258 @@
+"""The step vocabulary of playbooks.
+
+A step is a one-key mapping: the key names the step, the value holds its arguments, e.g.
+`- click: postButton` or `- type: {selector: composerTextarea, text: "{{ post.text }}"}`.
+A scalar value fills the step's main argument. Options every step takes: `optional`,
+`timeout`, `retries`, `when` (a template value that must be truthy) and `label`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from runner.engine.selectorfile import Localised
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from `5`, `2.5`, `"500ms"`, `"5s"` or `"2m"`."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like '500ms', '5s'")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and (m := _DURATION.match(value)):
+        number, unit = float(m.group(1)), m.group(2) or "s"
+        return number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
+    raise ValueError("a duration is a number of seconds or a string like '500ms', '5s'")
+
+
+class Step(BaseModel):
+    """Options shared by every step."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str] = ""
+    shorthand: ClassVar[str | None] = None
+    # Names of fields that refer to selectors, for lint and for the health report.
+    selector_fields: ClassVar[tuple[str, ...]] = ("selector",)
+
+    optional: bool = Field(default=False, description="a failure is logged and the run goes on")
+    timeout: float | None = Field(default=None, description="seconds, or '500ms', '5s'")
+    retries: int = Field(default=0, ge=0, le=10, description="extra attempts on failure")
+    when: str | None = Field(default=None, description="run only if this template is truthy")
+    label: str | None = None
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    def selector_refs(self) -> list[str]:
+        refs: list[str] = []
+        for name in self.selector_fields:
+            value = getattr(self, name, None)
+            if isinstance(value, str):
+                refs.append(value)
+            elif isinstance(value, list):
+                refs.extend(v for v in value if isinstance(v, str))
+        return refs
+
+    def title(self) -> str:
+        if self.label:
+            return self.label
+        main = self.shorthand and getattr(self, self.shorthand, None)
+        return f"{self.kind} {main}" if isinstance(main, str) else self.kind
+
+
+class Goto(Step):
+    """Open a URL (a template: `{{ base_url }}/compose`)."""
+
+    kind = "goto"
+    shorthand = "url"
+    url: str
+    wait_until: Literal["commit", "domcontentloaded", "load", "networkidle"] = "domcontentloaded"
+
+
+State = Literal["visible", "hidden", "enabled", "disabled", "attached", "detached"]
+
+
+class WaitFor(Step):
+    """Wait for a selector's state, for a URL, or for the first of several selectors."""
+
+    kind = "wait_for"
+    shorthand = "selector"
+    selector_fields = ("selector", "any")
+    selector: str | None = None
+    state: State = "visible"
+    url: str | None = Field(default=None, description="glob like '**/compose*'")
+    any: list[str] | None = Field(default=None, description="first visible of these selectors")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> WaitFor:
+        if sum(x is not None for x in (self.selector, self.url, self.any)) != 1:
+            raise ValueError("wait_for takes exactly one of selector, url, any")
+        return self
+
+
+class Click(Step):
+    kind = "click"
+    shorthand = "selector"
+    selector: str
+    force: bool = Field(default=False, description="skip actionability checks (rarely right)")
+
+
+class Type(Step):
+    """Enter text. `insert_text` (default) fires the input events rich editors listen to."""
+
+    kind = "type"
+    selector: str
+    text: str
+    method: Literal["insert_text", "keyboard", "fill", "paste"] = "insert_text"
+    clear: bool = Field(default=True, description="empty the field first")
+    read_back: bool = Field(default=True, description="check the field holds the text after")
+    delay_ms: int | None = Field(default=None, ge=0, description="per key, for `keyboard`")
+
+
+class Upload(Step):
+    """Set files on a file input (it may be hidden: give its selector `visible: false`)."""
+
+    kind = "upload"
+    selector: str
+    files: str | list[str]
+
+
+class Press(Step):
+    kind = "press"
+    shorthand = "key"
+    key: str
+    selector: str | None = None
+
+
+class Assert(Step):
+    """Check a selector's state or text, or the URL; fails the run when it does not hold."""
+
+    kind = "assert"
+    shorthand = "selector"
+    selector: str | None = None
+    state: State | None = None
+    text: Localised | None = Field(default=None, description="the element contains this text")
+    count: int | None = Field(default=None, ge=0)
+    url: str | None = None
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Assert:
+        if (self.selector is None) == (self.url is None):
+            raise ValueError("assert takes exactly one of selector, url")
+        return self
+
+
+class Extract(Step):
+    """Read text, an attribute or the URL into a variable (`vars.NAME` in templates)."""
+
+    kind = "extract"
+    selector: str | None = None
+    attribute: str | None = Field(default=None, description="read this attribute, not text")
+    url: bool = Field(default=False, description="read the page URL")
+    into: str
+    pattern: str | None = Field(default=None, description="keep the first regex group")
+
+    @model_validator(mode="after")
+    def _source(self) -> Extract:
+        if self.url == (self.selector is not None):
+            raise ValueError("extract reads either a selector (text or attribute) or the url")
+        return self
+
+
+class Screenshot(Step):
+    """A proof: `before_confirm`, `after_publish`, `on_failure`, or any other name."""
+
+    kind = "screenshot"
+    shorthand = "name"
+    selector_fields = ()
+    name: str
+
+
+class Dismiss(Step):
+    """Close an overlay if it is there (cookie banner, notification prompt); else do nothing."""
+
+    kind = "dismiss"
+    shorthand = "selector"
+    selector_fields = ("selector", "button")
+    selector: str
+    button: str | None = Field(default=None, description="what to click; default: the overlay")
+
+
+class LoginWall(Step):
+    """The run ends NEEDS_LOGIN when the URL or a selector shows a login wall."""
+
+    kind = "login_wall"
+    url: str | None = None
+    selector: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> LoginWall:
+        if self.url is None and self.selector is None:
+            raise ValueError("login_wall needs url, selector or both")
+        return self
+
+
+class Challenge(Step):
+    """The run fails with CHALLENGE (checkpoint, locked account): not a login problem."""
+
+    kind = "challenge"
+    url: str | None = None
+    selector: str | None = None
+    message: str = "The platform asks to confirm the account (challenge or checkpoint)"
+
+    @model_validator(mode="after")
+    def _target(self) -> Challenge:
+        if self.url is None and self.selector is None:
+            raise ValueError("challenge needs url, selector or both")
+        return self
+
+
+class FailIf(Step):
+    """Fail the run with the element's own text when it is visible (e.g. an error toast)."""
+
+    kind = "fail_if"
+    shorthand = "selector"
+    selector: str
+    code: str = "PLATFORM_REJECTED"
+
+
+class AwaitResult(Step):
+    """Wait for the platform's answer: the success signal, or its error (then fail with it)."""
+
+    kind = "await_result"
+    selector_fields = ("success", "error")
+    success: str
+    error: str | None = None
+
+
+class Pause(Step):
+    kind = "pause"
+    shorthand = "ms"
+    selector_fields = ()
+    ms: int = Field(ge=0)
+
+
+class FindPost(Step):
+    """Recent-posts check: find an item whose text equals the post's, and its link."""
+
+    kind = "find_post"
+    selector_fields = ("items", "text_in", "link_in")
+    items: str
+    text_in: str | None = None
+    link_in: str | None = None
+    text: str = "{{ post.text }}"
+
+
+STEP_TYPES: dict[str, type[Step]] = {
+    cls.kind: cls
+    for cls in (Goto, WaitFor, Click, Type, Upload, Press, Assert, Extract, Screenshot,
+                Dismiss, LoginWall, Challenge, FailIf, AwaitResult, Pause, FindPost)
+}

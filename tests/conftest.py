@@ -1,0 +1,103 @@
+"""Shared fixtures: one event loop and one real Chromium per session, a sandbox site served
+over real HTTP, and factories for pages that close what they opened."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from PIL import Image
+
+T = TypeVar("T")
+
+
+class Loop:
+    """Runs coroutines on one long-lived event loop, so a session-wide browser can be shared
+    by plain (synchronous) test functions."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, coro: Awaitable[T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+
+@pytest.fixture(scope="session")
+def aio() -> Iterator[Loop]:
+    loop = Loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def browser(aio: Loop) -> Iterator[Any]:
+    from playwright.async_api import async_playwright
+
+    from runner.browser import discover, launch
+
+    pw = aio.run(async_playwright().start())
+    instance = aio.run(launch(pw, discover(None), headless=True))
+    yield instance
+    aio.run(instance.close())
+    aio.run(pw.stop())
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[Any]:
+    from sandbox import SandboxServer
+
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server: Any) -> Iterator[Any]:
+    """The session's sandbox, reset to no posts and no faults for each test."""
+    sandbox_server.state.reset()
+    yield sandbox_server
+    sandbox_server.state.reset()
+
+
+@pytest.fixture
+def new_page(aio: Loop, browser: Any, sandbox_server: Any) -> Iterator[Callable[..., Any]]:
+    """Factory: a fresh context and page, logged in to the sandbox as `account` (or not)."""
+    from runner.browser import VIEWPORT
+
+    contexts: list[Any] = []
+
+    def make(account: str | None = "main", **options: Any) -> Any:
+        async def create() -> Any:
+            context = await browser.new_context(viewport=VIEWPORT, **options)
+            contexts.append(context)
+            if account is not None:
+                await context.add_cookies([sandbox_server.state.login_cookie(account)])
+            return await context.new_page()
+
+        return aio.run(create())
+
+    yield make
+    for context in contexts:
+        aio.run(context.close())
+
+
+@pytest.fixture
+def image_file(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: a small real PNG on disk."""
+
+    def make(name: str = "photo.png", color: str = "teal") -> Path:
+        img = Image.new("RGB", (320, 200), color)
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        path = tmp_path / name
+        path.write_bytes(buf.getvalue())
+        return path
+
+    return make

@@ -1,0 +1,191 @@
+"""Playbook and selector files: loading, validation errors located to file:line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runner.cli import main
+from runner.engine.definitions import load_files, load_platform
+from runner.engine.lint import lint_paths
+from runner.errors import DefinitionError
+
+SELECTORS = """\
+platform: demo
+version: 1
+selectors:
+  composerTextarea:
+    description: Composer textarea
+    candidates:
+      - testid: composer-text
+      - role: textbox
+        name: {en: Post text, ar: نص المنشور}
+  postButton:
+    candidates:
+      - testid: post-button
+"""
+
+PLAYBOOK = """\
+platform: demo
+version: 1
+base_url: https://demo.example
+phases:
+  open:
+    - goto: "{{ base_url }}/compose"
+  compose:
+    - type: {selector: composerTextarea, text: "{{ post.text }}"}
+  publish:
+    - click: postButton
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """A factory writing a playbook and selector file pair into a throwaway project."""
+
+    def make(playbook: str = PLAYBOOK, selectors: str = SELECTORS) -> Path:
+        (tmp_path / "playbooks").mkdir(exist_ok=True)
+        (tmp_path / "selectors").mkdir(exist_ok=True)
+        (tmp_path / "playbooks" / "demo.yaml").write_text(textwrap.dedent(playbook), "utf-8")
+        (tmp_path / "selectors" / "demo.yaml").write_text(textwrap.dedent(selectors), "utf-8")
+        return tmp_path
+
+    return make
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(DefinitionError) as info:
+        load_files(root / "playbooks" / "demo.yaml", root=root)
+    return [str(p) for p in info.value.problems]
+
+
+def test_a_good_pair_loads(project) -> None:
+    platform = load_files(project() / "playbooks" / "demo.yaml", root=project())
+    assert platform.name == "demo"
+    assert platform.selector_file == "selectors/demo.yaml"
+    assert platform.selector_line("postButton") == 10
+    assert [s.kind for s in platform.playbook.phases["compose"]] == ["type"]
+    assert platform.playbook.phases["attach"] == []
+
+
+def test_repository_platforms_load() -> None:
+    assert load_platform("sandbox").name == "sandbox"
+
+
+def test_yaml_syntax_error_names_file_and_line(project) -> None:
+    broken = PLAYBOOK.replace('- click: postButton', '- click: [postButton')
+    (msg,) = problems_of(project(playbook=broken))
+    assert msg.startswith("playbooks/demo.yaml:")
+    assert "YAML syntax" in msg
+
+
+def test_tab_indentation_is_named(project) -> None:
+    broken = PLAYBOOK.replace("    - click: postButton", "\t- click: postButton")
+    (msg,) = problems_of(project(playbook=broken))
+    assert msg.startswith("playbooks/demo.yaml:10:")
+    assert "tab" in msg
+
+
+def test_list_where_a_mapping_belongs(project) -> None:
+    broken = SELECTORS.replace(
+        "  postButton:\n    candidates:\n      - testid: post-button\n",
+        "  postButton:\n    - testid: post-button\n",
+    )
+    msgs = problems_of(project(selectors=broken))
+    assert any(m.startswith("selectors/demo.yaml:11:") and "dictionary" in m for m in msgs), msgs
+
+
+def test_unknown_step_is_located(project) -> None:
+    broken = PLAYBOOK.replace("- click: postButton", "- tap: postButton")
+    (msg,) = problems_of(project(playbook=broken))
+    assert msg.startswith("playbooks/demo.yaml:10:")
+    assert "unknown step 'tap'" in msg and "click" in msg
+
+
+def test_wrong_type_names_the_field(project) -> None:
+    broken = PLAYBOOK.replace("- click: postButton",
+                              "- click: {selector: postButton, retries: lots}")
+    msgs = problems_of(project(playbook=broken))
+    assert any(":10:" in m and "retries" in m for m in msgs), msgs
+
+
+def test_unknown_field_is_refused(project) -> None:
+    broken = PLAYBOOK.replace("- click: postButton", "- click: {selector: postButton, slow: 1}")
+    (msg,) = problems_of(project(playbook=broken))
+    assert "unknown field 'slow'" in msg and ":10:" in msg
+
+
+def test_missing_selector_is_an_error_at_the_step(project) -> None:
+    broken = PLAYBOOK.replace("- click: postButton", "- click: sendButton")
+    (msg,) = problems_of(project(playbook=broken))
+    assert msg == (
+        "playbooks/demo.yaml:10:7: error: selector 'sendButton' is not defined in "
+        "selectors/demo.yaml"
+    )
+
+
+def test_publish_steps_cannot_retry(project) -> None:
+    broken = PLAYBOOK.replace("- click: postButton", "- click: {selector: postButton, retries: 2}")
+    (msg,) = problems_of(project(playbook=broken))
+    assert "never retried" in msg
+
+
+def test_duplicate_keys_are_errors(project) -> None:
+    broken = SELECTORS + "  postButton:\n    candidates: [{testid: x}]\n"
+    msgs = problems_of(project(selectors=broken))
+    assert any("duplicate key 'postButton'" in m for m in msgs)
+
+
+def test_candidate_needs_exactly_one_strategy(project) -> None:
+    broken = SELECTORS.replace("      - testid: post-button",
+                               "      - testid: post-button\n        css: button")
+    msgs = problems_of(project(selectors=broken))
+    assert any("exactly one of" in m and ":12:" in m for m in msgs), msgs
+
+
+def test_unknown_scope(project) -> None:
+    broken = SELECTORS.replace("  postButton:\n", "  postButton:\n    scope: dialog\n")
+    msgs = problems_of(project(selectors=broken))
+    assert any("scope 'dialog'" in m for m in msgs)
+
+
+def test_lint_warns_about_fragile_selectors(project) -> None:
+    fragile = SELECTORS + "  " + textwrap.dedent("""\
+      unused:
+        candidates:
+          - css: 'div.css-1dbjc4n > span:nth-child(2)'
+          - xpath: '/html/body/div'
+          - role: button
+            name: Post
+    """).replace("\n", "\n  ").rstrip() + "\n"
+    root = project(selectors=fragile)
+    report = lint_paths(root=root)
+    text = "\n".join(str(p) for p in report.problems)
+    assert not report.errors, text
+    assert "generated class name" in text
+    assert "depends on position" in text
+    assert "absolute XPath" in text
+    assert "not keyed by locale" in text
+    assert "selector 'unused' is defined but never used" in text
+
+
+def test_lint_cli_exit_status(project) -> None:
+    root = project(playbook=PLAYBOOK.replace("- click: postButton", "- tap: postButton"))
+    runner = CliRunner()
+    bad = runner.invoke(main, ["lint", str(root / "playbooks" / "demo.yaml")])
+    assert bad.exit_code == 1
+    assert "unknown step 'tap'" in bad.output
+    good = runner.invoke(main, ["lint", "--strict"])
+    assert good.exit_code == 0, good.output
+
+
+def test_schema_lists_every_step() -> None:
+    import json
+
+    result = CliRunner().invoke(main, ["schema", "playbook"])
+    schema = json.loads(result.output)
+    assert {"step_click", "step_type", "step_login_wall"} <= set(schema["definitions"])
+    assert schema["$schema"].startswith("http://json-schema.org/draft-07")
