@@ -77,6 +77,9 @@ class EngineHooks:
     async def before_publish(self) -> None:
         """Last call before the irreversible step: check the lease, journal the intent."""
 
+    async def after_phase(self, phase: str) -> None:
+        """A phase's steps all ran (replay swaps in the next fixture page here)."""
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -151,7 +154,8 @@ class _Run:
         self.out_dir = out_dir
         header = self.platform.playbook.header
         self.human = header.human if self.options.human is None else self.options.human
-        self.resolver = SelectorResolver(self.platform, page, self.options.locale)
+        self.resolver = SelectorResolver(self.platform, page, self.options.locale,
+                                         on_scope=self._note_resolution)
         self.result = RunResult(status=Status.FAILED)
         self.seq = 0
         self.phase = ""
@@ -219,6 +223,7 @@ class _Run:
                     # After the publish action nothing may cancel: verify must run.
                     await self.hooks.checkpoint(phase)
                 await self._steps(phase, playbook.phases.get(phase, []))
+                await self.hooks.after_phase(phase)
                 if phase == "confirm":
                     approved = await self.hooks.await_confirm(self.result.proof("before_confirm"))
                     if not approved:

@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,10 +112,12 @@ class SelectorResolver:
 
     POLL_S = (0.03, 0.06, 0.1, 0.15, 0.25)
 
-    def __init__(self, platform: Platform, page: Page, locale: str = "auto") -> None:
+    def __init__(self, platform: Platform, page: Page, locale: str = "auto",
+                 on_scope: Callable[[str, int], None] | None = None) -> None:
         self.platform = platform
         self.page = page
         self.locale = locale
+        self.on_scope = on_scope  # told which candidate won for each scope resolved
 
     def definition(self, name: str) -> SelectorDef:
         return self.platform.selectors.selectors[name]
@@ -135,7 +138,11 @@ class SelectorResolver:
         if depth > 8:
             raise SelectorNotFound(f"scope chain of {name} is too deep", self._ctx(name, []))
         found = await self.try_once(sel.scope, depth + 1)
-        return found.locator if found else None
+        if found is None:
+            return None
+        if self.on_scope is not None:
+            self.on_scope(sel.scope, found.candidate)
+        return found.locator
 
     async def try_once(self, name: str, depth: int = 0) -> Resolved | None:
         """One round over the candidates, without waiting; None when none resolves."""

@@ -103,4 +103,8 @@ class SelectorFile(_Strict):
     version: Literal[1] = 1
     test_id_attribute: str = "data-testid"
     locales: list[str] = Field(default_factory=lambda: ["en", "ar"])
+    private_content: list[str] = Field(
+        default_factory=list,
+        description="CSS of user content (timeline text, names) that fixture capture scrambles",
+    )
     selectors: dict[str, SelectorDef]
