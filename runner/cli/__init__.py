@@ -39,9 +39,25 @@ def main(log_level: str, log_format: str) -> None:
 
 
 def _register() -> None:
-    from runner.cli import browser_commands, engine_commands, sandbox_commands, server_commands
+    from runner.cli import (
+        browser_commands,
+        capture_commands,
+        demo_commands,
+        engine_commands,
+        replay_commands,
+        sandbox_commands,
+        server_commands,
+    )
 
-    for module in (browser_commands, engine_commands, sandbox_commands, server_commands):
+    for module in (
+        browser_commands,
+        capture_commands,
+        demo_commands,
+        engine_commands,
+        replay_commands,
+        sandbox_commands,
+        server_commands,
+    ):
         module.register(main)
 
 

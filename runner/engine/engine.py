@@ -90,6 +90,10 @@ class EngineOptions:
     base_url: str | None = None
     stop_after: str | None = None  # run up to and including this phase (fixture capture)
     timeout_scale: float = 1.0
+    # Scales only waits for the page to reach a state (an element appearing, enabling);
+    # actions keep their full timeout. Replay of static fixtures sets it low: a saved page
+    # does not change, so waiting for it to is pointless.
+    wait_scale: float = 1.0
 
 
 class _NeedsLogin(Exception):
@@ -318,6 +322,9 @@ class _Run:
             base = header.publish_timeout if phase == "verify" else header.default_timeout
         return base * self.options.timeout_scale
 
+    def _wait(self, timeout: float) -> float:
+        return timeout * self.options.wait_scale
+
     def _render(self, template: str) -> Any:
         try:
             return render(template, self.values)
@@ -325,7 +332,7 @@ class _Run:
             raise StepError(str(exc)) from exc
 
     async def _resolve(self, name: str, timeout: float) -> tuple[Locator, tuple[Any, ...]]:
-        found = await self.resolver.resolve(name, timeout)
+        found = await self.resolver.resolve(name, self._wait(timeout))
         self._note_resolution(name, found.candidate)
         return found.locator, (f"{name} via candidate {found.candidate}", name, found.candidate)
 
@@ -365,9 +372,9 @@ class _Run:
             return await self._wait_any(step.any, timeout)
         assert step.selector is not None
         if step.state in ("hidden", "detached"):
-            await self.resolver.wait_gone(step.selector, timeout)
+            await self.resolver.wait_gone(step.selector, self._wait(timeout))
             return (f"{step.selector} gone",)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._wait(timeout)
         loc, note = await self._resolve(step.selector, timeout)
         if step.state in ("enabled", "disabled"):
             want = step.state == "enabled"
@@ -376,14 +383,14 @@ class _Run:
                     sel = self.resolver.definition(step.selector)
                     raise StepTimeout(
                         f"{sel.title(step.selector)} did not become {step.state} in "
-                        f"{timeout:g}s (selector {step.selector})",
+                        f"{self._wait(timeout):g}s (selector {step.selector})",
                         StepContext(selector=step.selector),
                     )
                 await asyncio.sleep(0.05)
         return note
 
     async def _wait_any(self, names: list[str], timeout: float) -> tuple[Any, ...]:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._wait(timeout)
         while True:
             first_notes: list[str] = []
             for name in names:
@@ -529,7 +536,7 @@ class _Run:
         return (f"{proof.kind}: {proof.size // 1024} KB",)
 
     async def _do_dismiss(self, step: steps.Dismiss, timeout: float) -> tuple[Any, ...]:
-        deadline = time.monotonic() + min(timeout, 1.0)
+        deadline = time.monotonic() + min(self._wait(timeout), 1.0)
         while time.monotonic() < deadline:
             if await self.resolver.try_once(step.selector):
                 target = step.button or step.selector
@@ -572,7 +579,7 @@ class _Run:
         return (f"{step.selector} not shown",)
 
     async def _do_await_result(self, step: steps.AwaitResult, timeout: float) -> tuple[Any, ...]:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self._wait(timeout)
         while True:
             if step.error and (bad := await self.resolver.try_once(step.error)):
                 text = normalise(await bad.locator.first.inner_text())

@@ -131,18 +131,19 @@ class SelectorResolver:
             tried=tried,
         )
 
-    async def _scope_root(self, name: str, depth: int = 0) -> Page | Locator | None:
+    async def _scope_root(self, name: str, depth: int = 0
+                          ) -> tuple[Page | Locator | None, list[str]]:
         sel = self.definition(name)
         if sel.scope is None:
-            return self.page
+            return self.page, []
         if depth > 8:
             raise SelectorNotFound(f"scope chain of {name} is too deep", self._ctx(name, []))
-        found = await self.try_once(sel.scope, depth + 1)
+        found, notes = await self.round(sel.scope, depth + 1)
         if found is None:
-            return None
+            return None, notes
         if self.on_scope is not None:
             self.on_scope(sel.scope, found.candidate)
-        return found.locator
+        return found.locator, []
 
     async def try_once(self, name: str, depth: int = 0) -> Resolved | None:
         """One round over the candidates, without waiting; None when none resolves."""
@@ -152,22 +153,36 @@ class SelectorResolver:
     async def round(self, name: str, depth: int = 0) -> tuple[Resolved | None, list[str]]:
         sel = self.definition(name)
         start = time.perf_counter()
-        root = await self._scope_root(name, depth)
+        root, scope_notes = await self._scope_root(name, depth)
         if root is None:
-            return None, [f"scope {sel.scope} not found"]
+            return None, [f"its scope {sel.scope} not found: {'; '.join(scope_notes)}"]
         notes: list[str] = []
-        attr = self.platform.selectors.test_id_attribute
+        want = "≥1" if sel.many else str(sel.count)
         for i, cand in enumerate(sel.candidates, start=1):
-            loc = build(root, cand, locale=self.locale, test_id_attr=attr)
-            if sel.visible:
-                loc = loc.filter(visible=True)
-            n = await loc.count()
-            if (sel.many and n >= 1) or (not sel.many and n == sel.count):
-                return Resolved(name, loc, i, n,
-                                (time.perf_counter() - start) * 1000), notes
-            want = "≥1" if sel.many else str(sel.count)
+            loc, n = await self._try(root, sel, cand)
+            if self._fits(sel, n):
+                # The page may have changed while we looked at later candidates (an element
+                # appearing mid-round): give the earlier, preferred ones one more look.
+                for j, earlier in enumerate(sel.candidates[: i - 1], start=1):
+                    loc_j, n_j = await self._try(root, sel, earlier)
+                    if self._fits(sel, n_j):
+                        loc, n, i = loc_j, n_j, j
+                        break
+                return Resolved(name, loc, i, n, (time.perf_counter() - start) * 1000), notes
             notes.append(f"{i}. {cand.describe()} → {n} (expected {want})")
         return None, notes
+
+    @staticmethod
+    def _fits(sel: SelectorDef, n: int) -> bool:
+        return n >= 1 if sel.many else n == sel.count
+
+    async def _try(self, root: Page | Locator, sel: SelectorDef,
+                   cand: Candidate) -> tuple[Locator, int]:
+        loc = build(root, cand, locale=self.locale,
+                    test_id_attr=self.platform.selectors.test_id_attribute)
+        if sel.visible:
+            loc = loc.filter(visible=True)
+        return loc, await loc.count()
 
     async def resolve(self, name: str, timeout: float) -> Resolved:
         """Wait up to `timeout` seconds for the selector to resolve; raise SelectorNotFound."""

@@ -1,0 +1,70 @@
+"""Replay speed: the whole fixture suite in one shared browser, against a baseline that
+launches a browser for each scenario, both measured in this run.
+
+    .venv/bin/python bench/replay.py --json
+
+`per_scenario_s` is the suite's wall time (browser launch included) divided by the number
+of scenarios; the baseline runs the same scenarios one by one, each in its own browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from _common import emit
+
+
+async def measure(workers: int | None, rounds: int) -> dict[str, object]:
+    from playwright.async_api import async_playwright
+
+    from runner.browser import discover, launch
+    from runner.engine.definitions import project_root
+    from runner.replay import Replayer, load_scenarios
+    from runner.replay import discover as find
+
+    scenarios = [sc for f in find(project_root() / "fixtures") for sc in load_scenarios(f)]
+    choice = discover(None)
+    ours: list[float] = []
+    async with async_playwright() as pw:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            browser = await launch(pw, choice)
+            report = await Replayer(browser, workers=workers).run(scenarios)
+            await browser.close()
+            ours.append(time.perf_counter() - started)
+            if not report.passed:
+                raise SystemExit(f"replay failed: {[r.scenario.id for r in report.failed]}")
+        started = time.perf_counter()
+        for sc in scenarios:
+            browser = await launch(pw, choice)
+            report = await Replayer(browser, workers=1).run([sc])
+            await browser.close()
+            if not report.passed:
+                raise SystemExit(f"baseline replay failed: {sc.id}")
+        baseline = time.perf_counter() - started
+    best = min(ours)
+    return {
+        "scenarios": len(scenarios),
+        "per_scenario_s": round(best / len(scenarios), 3),
+        "suite_s": round(best, 2),
+        "baseline_per_scenario_s": round(baseline / len(scenarios), 3),
+        "baseline_suite_s": round(baseline, 2),
+        "ratio": round(baseline / best, 2),
+        "workers": workers or "auto",
+        "rounds": rounds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="suite runs; the best is kept")
+    args = parser.parse_args()
+    emit(asyncio.run(measure(args.workers, args.rounds)), args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""Replaying playbooks against saved HTML fixtures in a real Chromium.
+
+Each scenario gets a fresh browser context in one shared browser. Pages are served at their
+original URLs by request routing; every other request is aborted, so nothing leaves the
+machine. Page JavaScript is off unless the scenario turns it on: the fixture is what the
+platform's scripts had already rendered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runner.browser import VIEWPORT
+from runner.engine import Engine, Status, load_platform
+from runner.engine.definitions import Platform, project_root
+from runner.engine.engine import EngineHooks, EngineOptions, Post, glob_to_regex
+from runner.engine.result import RunResult
+from runner.errors import DefinitionError
+from runner.replay.scenarios import LoadedScenario, Redirect
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page, Route
+
+# Static pages do not change, so waiting long for an element is pointless; scripted
+# scenarios get more time. Actions (click, upload) always keep their full timeout.
+STATIC_WAIT_SCALE = 0.02
+SCRIPTED_WAIT_SCALE = 0.5
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A GitHub Actions annotation: `::error file=…,line=…::message`."""
+
+    level: str
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        msg = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{self.level} file={self.file},line={self.line}::{msg}"
+
+
+@dataclass
+class ScenarioResult:
+    scenario: LoadedScenario
+    passed: bool
+    actual_status: str
+    error: str | None
+    fallbacks: list[str]
+    proofs: list[str]
+    duration_s: float
+    mismatches: list[str] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    resolutions: dict[str, int] = field(default_factory=dict)
+    out_dir: Path | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        sc = self.scenario
+        return {
+            "name": sc.name,
+            "platform": sc.platform,
+            "passed": self.passed,
+            "expected_status": sc.spec.expect.status,
+            "actual_status": self.actual_status,
+            "error": self.error,
+            "fallbacks": self.fallbacks,
+            "proofs": self.proofs,
+            "mismatches": self.mismatches,
+            "duration": round(self.duration_s, 3),
+            "file": sc.file,
+            "line": sc.line,
+        }
+
+
+@dataclass
+class ReplayReport:
+    results: list[ScenarioResult]
+    duration_s: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if not r.passed]
+
+
+class _FixtureSite:
+    """Answers the browser's requests from a scenario's fixture files."""
+
+    def __init__(self, scenario: LoadedScenario) -> None:
+        self.scenario = scenario
+        self.routes = [(glob_to_regex(glob), target)
+                       for glob, target in scenario.spec.pages.items()]
+        self.overrides: dict[str, str] = {}  # URL → fixture, set by `after`
+        self.cache: dict[str, bytes] = {}
+
+    def missing(self) -> list[str]:
+        files = [t for t in self.scenario.spec.pages.values() if isinstance(t, str)]
+        files += list(self.scenario.spec.after.values())
+        return [f for f in files if not (self.scenario.folder / f).is_file()]
+
+    def _body(self, name: str) -> bytes:
+        if name not in self.cache:
+            self.cache[name] = (self.scenario.folder / name).read_bytes()
+        return self.cache[name]
+
+    async def handle(self, route: Route) -> None:
+        request = route.request
+        if request.resource_type not in ("document",):
+            await route.abort()
+            return
+        url = request.url.split("#", 1)[0]
+        target: str | Redirect | None = self.overrides.get(url)
+        if target is None:
+            target = next((t for pattern, t in self.routes if pattern.match(url)), None)
+        if target is None:
+            await route.fulfill(status=404, content_type="text/html",
+                                body=f"<h1>no fixture for {url}</h1>")
+        elif isinstance(target, Redirect):
+            # Chromium does not route the request a fulfilled 302 leads to, so the target
+            # would go to the network; a refresh makes it a new, routed navigation.
+            await route.fulfill(status=200, content_type="text/html", body=_redirect_page(
+                target.redirect))
+        else:
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                                body=self._body(target))
+
+
+def _redirect_page(url: str) -> str:
+    from html import escape
+
+    return (f'<!DOCTYPE html><meta http-equiv="refresh" content="0; url={escape(url)}">'
+            f"<title>Redirecting</title>")
+
+
+@dataclass
+class _Slot:
+    """A warm context and page, reused by scenarios of the same kind (opening a page costs
+    more than replaying most scenarios on it)."""
+
+    context: BrowserContext
+    page: Page
+    site: _FixtureSite | None = None
+
+    async def handle(self, route: Route) -> None:
+        if self.site is None:
+            await route.abort()
+        else:
+            await self.site.handle(route)
+
+
+class _ReplayHooks(EngineHooks):
+    """Swaps in the `after` fixture once its phase ran."""
+
+    def __init__(self, site: _FixtureSite, page: Page) -> None:
+        self.site = site
+        self.page = page
+
+    async def after_phase(self, phase: str) -> None:
+        fixture = self.site.scenario.spec.after.get(phase)
+        if fixture:
+            self.site.overrides[self.page.url.split("#", 1)[0]] = fixture
+            await self.page.reload(wait_until="domcontentloaded")
+
+
+def compare(scenario: LoadedScenario, result: RunResult) -> list[str]:
+    """What differs from `expect` (only keys the file gives are checked)."""
+    exp, given = scenario.spec.expect, scenario.expect_set
+    out = []
+    if "status" in given and exp.status != result.status.value:
+        out.append(f"status: expected {exp.status}, got {result.status.value}"
+                   + (f" ({result.error_message})" if result.error_message else ""))
+    if "error" in given:
+        if exp.error is None and result.error_message:
+            out.append(f"error: expected none, got {result.error_message!r}")
+        elif exp.error is not None and exp.error not in (result.error_message or ""):
+            out.append(f"error: expected to contain {exp.error!r}, got "
+                       f"{result.error_message!r}")
+    if "proofs" in given and sorted(exp.proofs or []) != sorted(p.kind for p in result.proofs):
+        out.append(f"proofs: expected {sorted(exp.proofs or [])}, got "
+                   f"{sorted(p.kind for p in result.proofs)}")
+    if "fallbacks" in given and sorted(exp.fallbacks or []) != sorted(result.fallbacks):
+        out.append(f"fallbacks: expected {sorted(exp.fallbacks or [])}, got "
+                   f"{sorted(result.fallbacks)}")
+    if "post_url" in given and (exp.post_url or None) != result.post_url:
+        out.append(f"post_url: expected {exp.post_url!r}, got {result.post_url!r}")
+    return out
+
+
+def _annotations(scenario: LoadedScenario, platform: Platform, result: RunResult | None,
+                 mismatches: list[str]) -> list[Annotation]:
+    notes = []
+    if mismatches and result is not None and result.failed_selector_line:
+        # The scenario failed because a selector did: point at the line to fix.
+        notes.append(Annotation("error", platform.selector_file, result.failed_selector_line,
+                                f"{scenario.id}: {result.error_message}"))
+    if mismatches and not notes:
+        notes.append(Annotation("error", scenario.file, scenario.line,
+                                f"{scenario.id}: " + "; ".join(mismatches)))
+    if result is not None:
+        expected = set(scenario.spec.expect.fallbacks or [])
+        for name in result.fallbacks:
+            if name not in expected:
+                notes.append(Annotation(
+                    "warning", platform.selector_file, platform.selector_line(name),
+                    f"{scenario.id}: fallback used for {name} (candidate "
+                    f"{result.resolutions.get(name)}); its first candidate no longer matches",
+                ))
+    return notes
+
+
+class Replayer:
+    """Replays scenarios in one browser, several at a time."""
+
+    def __init__(self, browser: Browser, *, root: Path | None = None, out_dir: Path | None = None,
+                 workers: int | None = None, trace: bool = False,
+                 on_result: Callable[[ScenarioResult], None] | None = None) -> None:
+        self.browser = browser
+        self.root = root or project_root()
+        self.out_dir = out_dir
+        self.workers = workers or max(2, (os.cpu_count() or 2) * 2)
+        self.trace = trace
+        self.on_result = on_result
+        self._platforms: dict[str, Platform | DefinitionError] = {}
+        self._idle: dict[tuple[bool, str], list[_Slot]] = {}
+        self._slots: list[_Slot] = []
+
+    async def _acquire(self, javascript: bool, locale: str) -> _Slot:
+        key = (javascript, locale)
+        if self._idle.get(key):
+            return self._idle[key].pop()
+        context = await self.browser.new_context(
+            viewport=VIEWPORT, java_script_enabled=javascript, service_workers="block",
+            locale="ar" if locale == "ar" else "en-US",
+        )
+        slot = _Slot(context, await context.new_page())
+        await context.route("**/*", slot.handle)
+        self._slots.append(slot)
+        return slot
+
+    def _release(self, slot: _Slot, javascript: bool, locale: str) -> None:
+        slot.site = None
+        self._idle.setdefault((javascript, locale), []).append(slot)
+
+    async def close(self) -> None:
+        for slot in self._slots:
+            await slot.context.close()
+        self._slots.clear()
+        self._idle.clear()
+
+    def platform(self, name: str) -> Platform:
+        if name not in self._platforms:
+            try:
+                self._platforms[name] = load_platform(name, self.root)
+            except DefinitionError as exc:
+                self._platforms[name] = exc
+        found = self._platforms[name]
+        if isinstance(found, DefinitionError):
+            raise found
+        return found
+
+    async def run(self, scenarios: list[LoadedScenario]) -> ReplayReport:
+        started = time.perf_counter()
+        gate = asyncio.Semaphore(self.workers)
+
+        async def one(sc: LoadedScenario) -> ScenarioResult:
+            async with gate:
+                res = await self.replay(sc)
+            if self.on_result:
+                self.on_result(res)
+            return res
+
+        try:
+            results = await asyncio.gather(*(one(sc) for sc in scenarios))
+        finally:
+            await self.close()
+        return ReplayReport(list(results), time.perf_counter() - started)
+
+    async def replay(self, sc: LoadedScenario) -> ScenarioResult:
+        started = time.perf_counter()
+        site = _FixtureSite(sc)
+        try:
+            platform = self.platform(sc.platform)
+        except DefinitionError as exc:
+            msg = f"cannot load the {sc.platform} playbook: {exc}"
+            return self._broken(sc, started, [msg], [
+                Annotation("error", p.file, p.line, p.message) for p in exc.problems])
+        if missing := site.missing():
+            msg = f"fixture missing: {', '.join(missing)} (in {sc.folder})"
+            return self._broken(sc, started, [msg], [Annotation("error", sc.file, sc.line, msg)])
+        out = (self.out_dir or Path(os.devnull)) / sc.platform / sc.name
+        slot = await self._acquire(sc.spec.javascript, sc.spec.locale)
+        slot.site = site
+        page = slot.page
+        try:
+            options = EngineOptions(
+                locale=sc.spec.locale, human=False, trace=self.trace and self.out_dir is not None,
+                base_url=sc.spec.base_url,
+                wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
+            )
+            engine = Engine(platform, options, _ReplayHooks(site, page))
+            post = Post(text=sc.spec.post.text, media=sc.media_paths(), account=sc.spec.account)
+            result = await engine.run(page, post, out if self.out_dir else _scratch(sc))
+        finally:
+            self._release(slot, sc.spec.javascript, sc.spec.locale)
+        mismatches = compare(sc, result)
+        return ScenarioResult(
+            scenario=sc, passed=not mismatches, actual_status=result.status.value,
+            error=result.error_message, fallbacks=result.fallbacks,
+            proofs=[p.kind for p in result.proofs], duration_s=time.perf_counter() - started,
+            mismatches=mismatches, annotations=_annotations(sc, platform, result, mismatches),
+            resolutions=result.resolutions, out_dir=out if self.out_dir else None,
+        )
+
+    def _broken(self, sc: LoadedScenario, started: float, mismatches: list[str],
+                notes: list[Annotation]) -> ScenarioResult:
+        return ScenarioResult(
+            scenario=sc, passed=False, actual_status="ERROR", error=mismatches[0],
+            fallbacks=[], proofs=[], duration_s=time.perf_counter() - started,
+            mismatches=mismatches, annotations=notes,
+        )
+
+
+def _scratch(sc: LoadedScenario) -> Path:
+    """Proofs must be written somewhere even when the caller keeps none."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "publish-runner-replay" / str(os.getpid()) / sc.id
+
+
+async def run_replay(scenarios: list[LoadedScenario], *, browser: Browser | None = None,
+                     browser_preference: str | None = None, **options: Any) -> ReplayReport:
+    """Replay scenarios; launches (and closes) a browser unless one is given."""
+    if browser is not None:
+        return await Replayer(browser, **options).run(scenarios)
+    from playwright.async_api import async_playwright
+
+    from runner.browser import discover, launch
+
+    async with async_playwright() as pw:
+        own = await launch(pw, discover(browser_preference), headless=True)
+        try:
+            return await Replayer(own, **options).run(scenarios)
+        finally:
+            await own.close()
+
+
+__all__ = ["Annotation", "ReplayReport", "Replayer", "ScenarioResult", "Status", "run_replay"]
