@@ -364,6 +364,31 @@ class _Run:
         return (f"at {self.page.url}",)
 
     async def _do_wait_for(self, step: steps.WaitFor, timeout: float) -> tuple[Any, ...]:
+        if step.progress is None:
+            return await self._wait_for(step, timeout)
+        reporter = asyncio.create_task(self._report_progress(step.progress))
+        try:
+            return await self._wait_for(step, timeout)
+        finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
+
+    async def _report_progress(self, name: str) -> None:
+        """Log a progress element (upload %, "Processing…") whenever it changes."""
+        last = None
+        while True:
+            found = await self.resolver.try_once(name)
+            if found is not None:
+                with contextlib.suppress(PlaywrightError):
+                    value = await found.locator.first.evaluate(_PROGRESS_JS)
+                    if value and value != last:
+                        last = value
+                        await self._record(self.phase, f"progress {name}", "progress",
+                                           time.perf_counter(), str(value))
+            await asyncio.sleep(1.0)
+
+    async def _wait_for(self, step: steps.WaitFor, timeout: float) -> tuple[Any, ...]:
         if step.url is not None:
             pattern = glob_to_regex(str(self._render(step.url)))
             await self.page.wait_for_url(pattern, timeout=timeout * 1000)
@@ -704,6 +729,14 @@ _PASTE_JS = """(el, text) => {
   const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
                                               cancelable: true});
   if (el.dispatchEvent(event)) { document.execCommand('insertText', false, text); }
+}"""
+
+
+_PROGRESS_JS = """el => {
+  const v = el.getAttribute('aria-valuenow') ?? (typeof el.value === 'number' && el.max
+            ? Math.round(100 * el.value / el.max) : null);
+  const text = (el.innerText || '').trim();
+  return v !== null && v !== undefined ? `${v}%` + (text ? ` ${text}` : '') : text;
 }"""
 
 

@@ -19,7 +19,7 @@ from runner.engine.selectorfile import Candidate, Localised, SelectorDef
 from runner.errors import SelectorNotFound, StepContext
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
+    from playwright.async_api import FrameLocator, Locator, Page
 
     from runner.engine.definitions import Platform
 
@@ -66,7 +66,8 @@ def _css_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def build(root: Page | Locator, cand: Candidate, *, locale: str, test_id_attr: str) -> Locator:
+def build(root: Page | Locator | FrameLocator, cand: Candidate, *, locale: str,
+          test_id_attr: str) -> Locator:
     """The Playwright locator for one candidate (no visibility filter yet)."""
     if cand.testid is not None:
         loc = root.locator(f"[{test_id_attr}={_css_string(cand.testid)}]")
@@ -132,10 +133,10 @@ class SelectorResolver:
         )
 
     async def _scope_root(self, name: str, depth: int = 0
-                          ) -> tuple[Page | Locator | None, list[str]]:
+                          ) -> tuple[Page | Locator | FrameLocator | None, list[str]]:
         sel = self.definition(name)
         if sel.scope is None:
-            return self.page, []
+            return (self.page.frame_locator(sel.frame) if sel.frame else self.page), []
         if depth > 8:
             raise SelectorNotFound(f"scope chain of {name} is too deep", self._ctx(name, []))
         found, notes = await self.round(sel.scope, depth + 1)
@@ -143,6 +144,8 @@ class SelectorResolver:
             return None, notes
         if self.on_scope is not None:
             self.on_scope(sel.scope, found.candidate)
+        if sel.frame:
+            return found.locator.frame_locator(sel.frame), []
         return found.locator, []
 
     async def try_once(self, name: str, depth: int = 0) -> Resolved | None:
@@ -176,7 +179,7 @@ class SelectorResolver:
     def _fits(sel: SelectorDef, n: int) -> bool:
         return n >= 1 if sel.many else n == sel.count
 
-    async def _try(self, root: Page | Locator, sel: SelectorDef,
+    async def _try(self, root: Page | Locator | FrameLocator, sel: SelectorDef,
                    cand: Candidate) -> tuple[Locator, int]:
         loc = build(root, cand, locale=self.locale,
                     test_id_attr=self.platform.selectors.test_id_attribute)
@@ -227,7 +230,8 @@ class SelectorResolver:
         """All candidates at once, for overlay handlers that only need to notice an element."""
         sel = self.definition(name)
         attr = self.platform.selectors.test_id_attribute
-        locs = [build(self.page, c, locale=self.locale, test_id_attr=attr) for c in sel.candidates]
+        root = self.page.frame_locator(sel.frame) if sel.frame and not sel.scope else self.page
+        locs = [build(root, c, locale=self.locale, test_id_attr=attr) for c in sel.candidates]
         union = locs[0]
         for other in locs[1:]:
             union = union.or_(other)

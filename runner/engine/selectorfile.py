@@ -89,6 +89,9 @@ class SelectorDef(_Strict):
         default=None, description="what the element is, for people: 'Composer textarea'"
     )
     scope: str | None = Field(default=None, description="another selector to search inside")
+    frame: str | None = Field(
+        default=None, description="CSS of the iframe the element lives in (inside `scope`)"
+    )
     count: int = Field(default=1, ge=1, description="how many elements must match")
     many: bool = Field(default=False, description="a list: one or more elements match")
     visible: bool = Field(default=True, description="count only visible elements")

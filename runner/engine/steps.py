@@ -84,11 +84,14 @@ class WaitFor(Step):
 
     kind = "wait_for"
     shorthand = "selector"
-    selector_fields = ("selector", "any")
+    selector_fields = ("selector", "any", "progress")
     selector: str | None = None
     state: State = "visible"
     url: str | None = Field(default=None, description="glob like '**/compose*'")
     any: list[str] | None = Field(default=None, description="first visible of these selectors")
+    progress: str | None = Field(
+        default=None, description="a selector whose text or value is logged while waiting"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> WaitFor:
