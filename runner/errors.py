@@ -119,3 +119,28 @@ class RunCancelled(StepError):
     """The run was stopped before the irreversible step (cancel, rejection, shutdown)."""
 
     code = "CANCELLED"
+
+
+class ServerError(PublishRunnerError):
+    """Talking to the publishing server failed (see runner.client)."""
+
+
+class ServerUnavailable(ServerError):
+    """The server could not be reached, or kept failing (network, 408, 429, 5xx) after
+    retries; worth trying again later."""
+
+
+class ServerRejected(ServerError):
+    """The server refused a request (a 4xx other than 408/429); retrying will not help."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(f"server refused ({status} {code}): {message}")
+
+
+class LeaseLost(ServerRejected):
+    """A job call was refused with 403/409: this device no longer holds the job (it was
+    recovered, cancelled into another state, or belongs to another device). Stop working on
+    it; never publish after this."""

@@ -1,9 +1,250 @@
-"""Commands of the server area (being written)."""
+"""`serve` and the operator commands (post, jobs, job, cancel, retry, confirm, devices).
+
+The operator commands talk to the server over its API; the URL and operator token come from
+flags, `PUBLISH_RUNNER_SERVER_URL` / `PUBLISH_RUNNER_OPERATOR_TOKEN`, or the config file's
+`operator:` section, and on the server's own machine the token it saved is found by itself.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class OperatorSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    server_url: str = "http://127.0.0.1:8700"
+    operator_token: str | None = None
+
+
+def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+                        help="YAML settings file (default: the user's config.yaml).")(f)
+
+
+def _operator_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")(f)
+    f = click.option("--operator-token", default=None, help="Operator token.")(f)
+    f = click.option("--server-url", default=None, help="Server URL.")(f)
+    return _config_option(f)
+
+
+def _operator(config: Path | None, server_url: str | None, token: str | None) -> Any:
+    from runner import settings as base
+    from runner.client import ServerClient
+    from server import auth
+    from server import settings as server_settings
+
+    file = config or base.default_config_file()
+    opts = base.load(OperatorSettings, file=file, section="operator",
+                     flags={"server_url": server_url, "operator_token": token})
+    found = opts.operator_token
+    if found is None:
+        local = server_settings.load(file=file)
+        found = local.operator_token or auth.saved_operator_token(local.resolved_data_dir())
+    if found is None:
+        raise click.UsageError("no operator token: pass --operator-token or set "
+                               "PUBLISH_RUNNER_OPERATOR_TOKEN")
+    return ServerClient(opts.server_url, found)
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(make())
+
+
+def _show(value: Any, as_json: bool, text: Callable[[Any], str]) -> None:
+    from runner.client import dumps
+
+    click.echo(dumps(value) if as_json else text(value))
+
+
+def _job_line(j: Any) -> str:
+    extra = f"  {j.last_error_message}" if j.last_error_message else ""
+    return (f"{j.id}  {j.status.value:<16} {j.platform}/{j.account}  "
+            f"attempts={j.attempt_count}/{j.max_attempts}  {j.scheduled_at.isoformat()}{extra}")
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
+    group.add_command(serve)
+    for command in (post, jobs, job, cancel, retry, confirm, devices):
+        group.add_command(command)
+
+
+@click.command()
+@click.option("--db", default=None, metavar="PATH_OR_URL", help="SQLite file (or sqlite:///…).")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--operator-token", default=None)
+@click.option("--enroll-token", default=None)
+@click.option("--claim-timeout", type=float, default=None, help="Seconds a job may be CLAIMED.")
+@click.option("--run-timeout", type=float, default=None, help="Seconds a run may go silent.")
+@click.option("--recovery-interval", type=float, default=None, help="Seconds between passes.")
+@click.option("--max-attempts", type=int, default=None)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@_config_option
+def serve(config: Path | None, **flags: Any) -> None:
+    """Run the reference publishing server."""
+    from runner import settings as base
+    from server import auth
+    from server import serve as serving
+    from server import settings as server_settings
+
+    settings = server_settings.load(file=config or base.default_config_file(), flags=flags)
+    tokens = auth.ensure_tokens(settings.resolved_data_dir(), operator=settings.operator_token,
+                                enroll=settings.enroll_token)
+    for name in tokens.generated:
+        click.echo(f"generated {name} token (saved under {settings.resolved_data_dir()}): "
+                   f"{getattr(tokens, name)}")
+    settings = settings.model_copy(update={"operator_token": tokens.operator,
+                                           "enroll_token": tokens.enroll})
+    click.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
+    serving.run(settings)
+
+
+@click.command()
+@click.option("--platform", "platforms", multiple=True, required=True)
+@click.option("--account", default="default", show_default=True)
+@click.option("--text", required=True)
+@click.option("--media", multiple=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--at", "at", default=None, help="ISO time with offset (default: now).")
+@click.option("--confirm", "confirm_mode", type=click.Choice(["auto", "manual"]), default="auto")
+@_operator_options
+def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path, ...],
+         at: str | None, confirm_mode: str, config: Path | None, server_url: str | None,
+         operator_token: str | None, as_json: bool) -> None:
+    """Create, approve and schedule a post in one go."""
+    from server import schemas as s
+
+    when = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2025-01-01T10:00:00+00:00",
+                                 param_hint="--at")
+
+    async def go() -> s.ScheduleResponse:
+        async with _operator(config, server_url, operator_token) as client:
+            ids = [(await client.upload_asset(p.read_bytes(), p.name)).asset_id for p in media]
+            created = await client.create_post(s.PostCreate(
+                text=text, media=ids, confirm_mode=s.ConfirmMode(confirm_mode),
+                targets=[s.Target(platform=p, account=account) for p in platforms]))
+            await client.submit_post(created.id)
+            await client.approve_post(created.id)
+            reply: s.ScheduleResponse = await client.schedule_post(
+                created.id, s.ScheduleRequest(scheduled_at=when))
+            return reply
+
+    _show(_run(go), as_json, lambda r: "\n".join(
+        [f"post {r.id} {r.status.value}", *(_job_line(j) for j in r.jobs),
+         *(f"warning: {w}" for w in r.warnings)]))
+
+
+@click.command()
+@click.option("--status", default=None, help="Only jobs in this status.")
+@_operator_options
+def jobs(status: str | None, config: Path | None, server_url: str | None,
+         operator_token: str | None, as_json: bool) -> None:
+    """List publishing jobs."""
+    from server import schemas as s
+
+    async def go() -> list[s.Job]:
+        async with _operator(config, server_url, operator_token) as client:
+            found: list[s.Job] = await client.list_jobs(
+                status=s.JobStatus(status.upper()) if status else None, limit=1000)
+            return found
+
+    _show(_run(go), as_json, lambda js: "\n".join(_job_line(j) for j in js) or "no jobs")
+
+
+@click.command()
+@click.argument("job_id")
+@_operator_options
+def job(job_id: str, config: Path | None, server_url: str | None, operator_token: str | None,
+        as_json: bool) -> None:
+    """A job with its runs, logs and proof links."""
+    from server import schemas as s
+
+    async def go() -> tuple[s.JobDetail, str]:
+        async with _operator(config, server_url, operator_token) as client:
+            detail: s.JobDetail = await client.get_job(job_id)
+            return detail, client.base_url
+
+    detail, base = _run(go)
+
+    def text(d: s.JobDetail) -> str:
+        lines = [_job_line(d)]
+        for run in d.runs:
+            lines.append(f"  run {run.id} attempt {run.attempt} {run.status.value}"
+                         f" {run.error_code or ''} {run.error_message or ''}".rstrip())
+            lines += [f"    {e.seq:>4} {e.at.isoformat()} {e.level:<5} {e.phase}/{e.step}"
+                      f" {e.message}" for e in run.logs]
+            lines += [f"    proof {p.kind.value}: {base}/api/assets/{p.asset_id}"
+                      for p in run.proofs]
+        return "\n".join(lines)
+
+    _show(detail, as_json, text)
+
+
+def _job_action(name: str, doc: str, call: Callable[[Any, str], Awaitable[Any]]) -> click.Command:
+    @click.command(name=name, help=doc)
+    @click.argument("job_id")
+    @_operator_options
+    def command(job_id: str, config: Path | None, server_url: str | None,
+                operator_token: str | None, as_json: bool) -> None:
+        async def go() -> Any:
+            async with _operator(config, server_url, operator_token) as client:
+                return await call(client, job_id)
+
+        _show(_run(go), as_json, _job_line)
+
+    return command
+
+
+cancel = _job_action("cancel", "Cancel a job (a running device stops before publishing).",
+                     lambda c, j: c.cancel_job(j))
+retry = _job_action("retry", "Send a FAILED, NEEDS_LOGIN or CANCELLED job back to QUEUED.",
+                    lambda c, j: c.retry_job(j))
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--reject", is_flag=True, help="Reject instead of approving.")
+@_operator_options
+def confirm(job_id: str, reject: bool, config: Path | None, server_url: str | None,
+            operator_token: str | None, as_json: bool) -> None:
+    """Answer a manual confirm: approve (default) or --reject."""
+    async def go() -> Any:
+        async with _operator(config, server_url, operator_token) as client:
+            return await client.confirm_job(job_id, not reject)
+
+    _show(_run(go), as_json, _job_line)
+
+
+@click.command()
+@_operator_options
+def devices(config: Path | None, server_url: str | None, operator_token: str | None,
+            as_json: bool) -> None:
+    """Devices with their status and login state."""
+    async def go() -> Any:
+        async with _operator(config, server_url, operator_token) as client:
+            return await client.devices()
+
+    def text(ds: list[Any]) -> str:
+        lines = []
+        for d in ds:
+            logins = ", ".join(f"{x.platform}/{x.account}={'in' if x.logged_in else 'OUT'}"
+                               for x in d.login_status)
+            lines.append(f"{d.id}  {d.name}  {d.status.value}  "
+                         f"seen={d.last_seen_at.isoformat() if d.last_seen_at else '-'}  "
+                         f"job={d.current_job_id or '-'}  {logins}")
+        return "\n".join(lines) or "no devices"
+
+    _show(_run(go), as_json, text)

@@ -1,0 +1,1 @@
+"""HTTP routes: `operator` for people and tools, `device` for the daemons."""

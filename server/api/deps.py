@@ -1,0 +1,86 @@
+"""What every route needs: the server's state and who is calling (operator or device)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from server import auth, errors
+from server import schemas as s
+from server.assets import AssetFiles
+from server.settings import ServerSettings
+from server.store import Store
+from server.wakeup import Wakeup
+
+bearer_scheme = HTTPBearer(auto_error=False, description="operator, enrollment or device token")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": s.ErrorResponse, "description": why}
+    for code, why in (
+        (400, "malformed request"),
+        (401, "missing or wrong token"),
+        (403, "not yours"),
+        (404, "unknown id"),
+        (409, "invalid transition or lost lease"),
+        (413, "upload too large"),
+        (415, "upload of an unaccepted type"),
+        (422, "invalid input"),
+    )
+}
+
+
+@dataclass
+class ServerState:
+    settings: ServerSettings
+    store: Store
+    wakeup: Wakeup
+    assets: AssetFiles
+    tokens: auth.Tokens
+    recovery_passes: int = 0  # completed passes, so tests can wait for one
+
+
+async def get_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.server
+    return state
+
+
+State = Annotated[ServerState, Depends(get_state)]
+
+
+def _token(creds: HTTPAuthorizationCredentials | None) -> str | None:
+    return creds.credentials if creds is not None else None
+
+
+async def require_operator(state: State, creds: Credentials) -> None:
+    if not auth.same(_token(creds), state.tokens.operator):
+        raise errors.Unauthorized("operator token required (Authorization: Bearer …)")
+
+
+async def require_enroll(state: State, creds: Credentials) -> None:
+    if not auth.same(_token(creds), state.tokens.enroll):
+        raise errors.Unauthorized("enrollment token required (Authorization: Bearer …)")
+
+
+async def current_device(state: State, creds: Credentials) -> str:
+    token = _token(creds)
+    device_id = state.store.device_for_token(auth.hash_token(token)) if token else None
+    if device_id is None:
+        raise errors.Unauthorized("device token required (Authorization: Bearer …)")
+    return device_id
+
+
+async def operator_or_device(state: State, creds: Credentials) -> None:
+    token = _token(creds)
+    if auth.same(token, state.tokens.operator):
+        return
+    if token and state.store.device_for_token(auth.hash_token(token)):
+        return
+    raise errors.Unauthorized("operator or device token required")
+
+
+Operator = Depends(require_operator)
+DeviceId = Annotated[str, Depends(current_device)]

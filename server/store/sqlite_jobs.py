@@ -1,0 +1,335 @@
+"""The device side of a job in SQLite: claim, start, events, proofs, confirm, complete.
+
+Every state change is one UPDATE whose WHERE re-checks the state (and lease) it expects, so a
+change that raced it (the recovery loop, an operator, another device) is never overwritten.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+
+from server import errors
+from server import schemas as s
+from server.store.sqlite_core import SqliteCore, new_id
+
+LIVE_RUN_JOB = ("RUNNING", "AWAITING_CONFIRM")
+
+
+class SqliteJobs(SqliteCore):
+    # --- claim ---------------------------------------------------------------------------
+
+    def claim(
+        self, device_id: str, platforms: list[str], accounts: list[s.Target]
+    ) -> s.ClaimResponse | None:
+        """Hand the oldest due QUEUED job that matches to this device, or None.
+
+        In SQLite one UPDATE … WHERE id = (SELECT … LIMIT 1) AND status = 'QUEUED' is atomic
+        (writers are serialised); PostgreSQL would use FOR UPDATE SKIP LOCKED in the subquery.
+        """
+        if not platforms:
+            return None
+        now = self.clock()
+        where = f"status = 'QUEUED' AND scheduled_at <= ? AND platform IN ({_marks(platforms)})"
+        args: list[object] = [now, *platforms]
+        if accounts:
+            where += f" AND (platform || '/' || account) IN ({_marks(accounts)})"
+            args += [f"{a.platform}/{a.account}" for a in accounts]
+        lease = secrets.token_urlsafe(24)
+        with self._tx() as db:
+            row = db.execute(
+                "UPDATE publishing_jobs SET status = 'CLAIMED', locked_by_device_id = ?,"
+                " locked_at = ?, lease_token = ?, cancel_requested = 0,"
+                " confirm_decision = NULL, updated_at = ?"
+                f" WHERE id = (SELECT id FROM publishing_jobs WHERE {where}"
+                " ORDER BY scheduled_at, rowid LIMIT 1) AND status = 'QUEUED' RETURNING *",
+                [device_id, now, lease, now, *args],
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
+            self._audit(db, "JOB_CLAIMED", job_id=row["id"], post_id=row["post_id"],
+                        device_id=device_id)
+            self._sync_post_status(db, row["post_id"])
+            post_row = db.execute("SELECT * FROM posts WHERE id = ?", (row["post_id"],)).fetchone()
+            return s.ClaimResponse(job=self._job(row), lease_token=lease,
+                                   post=self._post(db, post_row))
+
+    # --- holding a job -------------------------------------------------------------------
+
+    def _held(self, db: sqlite3.Connection, job_id: str, device_id: str, lease: str) -> sqlite3.Row:
+        """The job row if this device holds it with this lease; 404, 403 or 409 otherwise."""
+        row = self._job_row(db, job_id)
+        if row is None:
+            raise errors.NotFound(f"no job {job_id}")
+        holder = row["locked_by_device_id"]
+        if holder is not None and holder != device_id:
+            raise errors.Forbidden(f"job {job_id} is held by another device")
+        if holder is None or row["lease_token"] != lease:
+            raise errors.LeaseLost(
+                f"job {job_id} is {row['status']} and no longer held with this lease"
+            )
+        return row
+
+    def _run(self, db: sqlite3.Connection, job_id: str, run_id: str, lease: str) -> sqlite3.Row:
+        run: sqlite3.Row | None = db.execute(
+            "SELECT * FROM publishing_runs WHERE id = ? AND job_id = ?", (run_id, job_id)
+        ).fetchone()
+        if run is None:
+            raise errors.NotFound(f"no run {run_id} of job {job_id}")
+        if run["lease_token"] != lease:
+            raise errors.LeaseLost(f"run {run_id} belongs to an earlier lease")
+        return run
+
+    def check_held(self, job_id: str, device_id: str, lease: str, run_id: str) -> None:
+        """Raise unless the device may attach things to this run (used before writing bytes)."""
+        with self._read() as db:
+            self._held(db, job_id, device_id, lease)
+            self._run(db, job_id, run_id, lease)
+
+    def start(self, job_id: str, device_id: str, lease: str) -> str:
+        """CLAIMED → RUNNING with a new run; repeating it on the same lease returns that run."""
+        now = self.clock()
+        with self._tx() as db:
+            row = self._held(db, job_id, device_id, lease)
+            existing = db.execute(
+                "SELECT id FROM publishing_runs WHERE job_id = ? AND lease_token = ?",
+                (job_id, lease),
+            ).fetchone()
+            if existing is not None:
+                return str(existing["id"])
+            if row["status"] != "CLAIMED":
+                raise errors.InvalidTransition(f"job {job_id} is {row['status']}, not CLAIMED")
+            attempt = db.execute(
+                "SELECT COUNT(*) FROM publishing_runs WHERE job_id = ?", (job_id,)
+            ).fetchone()[0] + 1
+            run_id = new_id("run")
+            db.execute(
+                "INSERT INTO publishing_runs (id, job_id, attempt, device_id, lease_token,"
+                " status, started_at) VALUES (?, ?, ?, ?, ?, 'RUNNING', ?)",
+                (run_id, job_id, attempt, device_id, lease, now),
+            )
+            db.execute(
+                "UPDATE publishing_jobs SET status = 'RUNNING', updated_at = ?"
+                " WHERE id = ? AND status = 'CLAIMED' AND lease_token = ?",
+                (now, job_id, lease),
+            )
+            self._audit(db, "JOB_STARTED", job_id=job_id, post_id=row["post_id"],
+                        device_id=device_id, runId=run_id, attempt=attempt)
+            self._sync_post_status(db, row["post_id"])
+            return run_id
+
+    def add_events(self, job_id: str, device_id: str, req: s.EventsRequest) -> s.EventsResponse:
+        """Store new events (a repeated (run, seq) is ignored); every call counts as progress."""
+        now = self.clock()
+        with self._tx() as db:
+            self._held(db, job_id, device_id, req.lease_token)
+            self._run(db, job_id, req.run_id, req.lease_token)
+            db.executemany(
+                "INSERT INTO run_events (run_id, seq, at, phase, step, level, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
+                [(req.run_id, e.seq, e.at.isoformat(), e.phase, e.step, e.level, e.message)
+                 for e in req.events],
+            )
+            if any(e.phase == "publish" for e in req.events):
+                db.execute("UPDATE publishing_runs SET reached_publish = 1 WHERE id = ?",
+                           (req.run_id,))
+            db.execute(
+                "UPDATE publishing_jobs SET updated_at = ? WHERE id = ? AND lease_token = ?"
+                " AND status IN ('RUNNING', 'AWAITING_CONFIRM')",
+                (now, job_id, req.lease_token),
+            )
+            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
+            job = self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+        return s.EventsResponse(status=job.status, cancel_requested=job.cancel_requested,
+                                confirm_decision=job.confirm_decision)
+
+    def add_proof(
+        self, job_id: str, device_id: str, lease: str, run_id: str, kind: s.ProofKind,
+        asset: s.Asset,
+    ) -> str:
+        """Record a stored proof; a repeat of (run, kind, sha256) is the same proof."""
+        with self._tx() as db:
+            self._held(db, job_id, device_id, lease)
+            self._run(db, job_id, run_id, lease)
+            now = self.clock()
+            db.execute(
+                "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (asset.asset_id, asset.content_type, asset.size, now),
+            )
+            db.execute(
+                "INSERT INTO run_proofs (run_id, kind, sha256, asset_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
+                (run_id, kind.value, asset.sha256, asset.asset_id, now),
+            )
+            db.execute(
+                "UPDATE publishing_jobs SET proof_screenshot_asset_id = ? WHERE id = ?",
+                (asset.asset_id, job_id),
+            )
+        return asset.asset_id
+
+    def awaiting_confirm(
+        self, job_id: str, device_id: str, req: s.AwaitingConfirmRequest
+    ) -> s.AwaitingConfirmResponse:
+        """RUNNING → AWAITING_CONFIRM. `auto` approves at once; `manual` waits for the operator.
+
+        Once proceeding is allowed the run counts as having reached publish: the device may
+        click Publish right after this reply, so a lost attempt must verify before retrying.
+        """
+        now = self.clock()
+        with self._tx() as db:
+            row = self._held(db, job_id, device_id, req.lease_token)
+            self._run(db, job_id, req.run_id, req.lease_token)
+            if req.proof_asset_id is not None:
+                self._require_assets(db, [req.proof_asset_id], "proofAssetId")
+            status = row["status"]
+            if status == "RUNNING":
+                auto = row["confirm_mode"] == s.ConfirmMode.AUTO.value
+                db.execute(
+                    "UPDATE publishing_jobs SET status = 'AWAITING_CONFIRM', updated_at = ?,"
+                    " confirm_decision = ?,"
+                    " proof_screenshot_asset_id = COALESCE(?, proof_screenshot_asset_id)"
+                    " WHERE id = ? AND status = 'RUNNING' AND lease_token = ?",
+                    (now, "approved" if auto else None, req.proof_asset_id, job_id,
+                     req.lease_token),
+                )
+                if auto:
+                    db.execute("UPDATE publishing_runs SET reached_publish = 1 WHERE id = ?",
+                               (req.run_id,))
+                self._audit(db, "JOB_AWAITING_CONFIRM", job_id=job_id, post_id=row["post_id"],
+                            device_id=device_id, confirmMode=row["confirm_mode"])
+                self._sync_post_status(db, row["post_id"])
+            elif status not in ("AWAITING_CONFIRM", "CANCELLED"):
+                raise errors.InvalidTransition(f"job {job_id} is {status}, not RUNNING")
+            job = self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+        return s.AwaitingConfirmResponse(
+            proceed=job.status is s.JobStatus.AWAITING_CONFIRM
+            and job.confirm_decision is s.ConfirmDecision.APPROVED,
+            confirm_decision=job.confirm_decision,
+        )
+
+    def complete(self, job_id: str, device_id: str, req: s.CompleteRequest) -> s.Job:
+        """Finish a run. Idempotent; a late SUCCEEDED from a stale attempt is accepted as the
+        truth about the platform (the post is live), anything else stale is 409."""
+        with self._tx() as db:
+            row = self._job_row(db, job_id)
+            if row is None:
+                raise errors.NotFound(f"no job {job_id}")
+            run = db.execute(
+                "SELECT * FROM publishing_runs WHERE id = ? AND job_id = ?", (req.run_id, job_id)
+            ).fetchone()
+            if run is None:
+                raise errors.NotFound(f"no run {req.run_id} of job {job_id}")
+            if run["device_id"] != device_id:
+                raise errors.Forbidden(f"run {req.run_id} belongs to another device")
+            if run["lease_token"] != req.lease_token:
+                raise errors.LeaseLost(f"run {req.run_id} was started with another lease")
+            self._require_assets(db, req.proof_asset_ids, "proofAssetIds")
+            if row["status"] != "SUCCEEDED":
+                self._finish(db, row, run, req)
+            self._sync_post_status(db, row["post_id"])
+            return self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+
+    def _finish(
+        self, db: sqlite3.Connection, row: sqlite3.Row, run: sqlite3.Row, req: s.CompleteRequest
+    ) -> None:
+        now = self.clock()
+        job_id, status = row["id"], row["status"]
+        current = row["lease_token"] == req.lease_token and row["locked_by_device_id"] == run[
+            "device_id"]
+        proof = req.proof_asset_ids[-1] if req.proof_asset_ids else None
+        message = req.error_message or req.error_code
+        if current and status in LIVE_RUN_JOB:
+            outcome = req.outcome.value
+            db.execute(
+                "UPDATE publishing_jobs SET status = ?, updated_at = ?, post_url = COALESCE(?,"
+                " post_url), proof_screenshot_asset_id = COALESCE(?, proof_screenshot_asset_id),"
+                " last_error_message = CASE WHEN ? = 'SUCCEEDED' THEN last_error_message"
+                " ELSE ? END WHERE id = ? AND lease_token = ?"
+                " AND status IN ('RUNNING', 'AWAITING_CONFIRM')",
+                (outcome, now, req.post_url, proof, outcome, message or outcome, job_id,
+                 req.lease_token),
+            )
+            self._end_run(db, run["id"], outcome, req.error_code, req.error_message)
+            self._audit(db, f"JOB_{outcome}", job_id=job_id, post_id=row["post_id"],
+                        device_id=run["device_id"], runId=run["id"], errorCode=req.error_code,
+                        errorMessage=req.error_message)
+        elif req.outcome is s.Outcome.SUCCEEDED:
+            # Late truth: this attempt published. Any newer attempt is told to stop.
+            db.execute(
+                "UPDATE publishing_jobs SET status = 'SUCCEEDED', updated_at = ?,"
+                " post_url = COALESCE(?, post_url),"
+                " proof_screenshot_asset_id = COALESCE(?, proof_screenshot_asset_id),"
+                " cancel_requested = CASE WHEN status IN ('CLAIMED','RUNNING','AWAITING_CONFIRM')"
+                " THEN 1 ELSE 0 END WHERE id = ? AND status = ?",
+                (now, req.post_url, proof, job_id, status),
+            )
+            db.execute(
+                "UPDATE publishing_runs SET status = 'CANCELLED', ended_at = ?"
+                " WHERE job_id = ? AND id <> ? AND status = 'RUNNING'",
+                (now, job_id, run["id"]),
+            )
+            db.execute(
+                "UPDATE publishing_runs SET status = 'SUCCEEDED', ended_at = ? WHERE id = ?",
+                (now, run["id"]),
+            )
+            self._audit(db, "JOB_LATE_SUCCESS", job_id=job_id, post_id=row["post_id"],
+                        device_id=run["device_id"], runId=run["id"], previousStatus=status)
+        elif current and status == "CANCELLED":
+            db.execute(
+                "UPDATE publishing_jobs SET cancel_requested = 0 WHERE id = ? AND status ="
+                " 'CANCELLED'", (job_id,),
+            )
+            self._end_run(db, run["id"], "CANCELLED", req.error_code, req.error_message)
+        elif current and status == req.outcome.value:
+            return  # a repeated completion
+        else:
+            raise errors.LeaseLost(
+                f"job {job_id} is {status}; this run's lease is no longer valid"
+            )
+
+    def release(self, job_id: str, device_id: str, req: s.ReleaseRequest) -> s.Job:
+        """A job handed back before publish: QUEUED again, its attempt not counted (nothing
+        went wrong with it). A run that reached publish must complete instead."""
+        now = self.clock()
+        with self._tx() as db:
+            row = self._held(db, job_id, device_id, req.lease_token)
+            run = db.execute(
+                "SELECT * FROM publishing_runs WHERE id = ? AND job_id = ? AND lease_token = ?",
+                (req.run_id, job_id, req.lease_token),
+            ).fetchone()
+            if run is None:
+                raise errors.NotFound(f"no run {req.run_id} of job {job_id} on this lease")
+            if run["reached_publish"]:
+                raise errors.InvalidTransition(
+                    f"run {req.run_id} reached the publish step; complete it instead")
+            moved = db.execute(
+                "UPDATE publishing_jobs SET status = 'QUEUED', locked_by_device_id = NULL,"
+                " locked_at = NULL, lease_token = NULL, confirm_decision = NULL,"
+                " cancel_requested = 0, updated_at = ? WHERE id = ? AND lease_token = ?"
+                " AND status IN ('CLAIMED', 'RUNNING', 'AWAITING_CONFIRM') RETURNING id",
+                (now, job_id, req.lease_token),
+            ).fetchone()
+            if moved is None:
+                raise errors.InvalidTransition(f"job {job_id} is {row['status']}; not held")
+            self._end_run(db, run["id"], "CANCELLED", "RELEASED",
+                          f"handed back by the device: {req.reason}".strip(": "))
+            self._audit(db, "JOB_RELEASED", job_id=job_id, post_id=row["post_id"],
+                        device_id=device_id, runId=run["id"], reason=req.reason)
+            self._sync_post_status(db, row["post_id"])
+            return self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+
+    def _end_run(
+        self, db: sqlite3.Connection, run_id: str, status: str, code: str | None,
+        message: str | None,
+    ) -> None:
+        db.execute(
+            "UPDATE publishing_runs SET status = ?, error_code = ?, error_message = ?,"
+            " ended_at = ? WHERE id = ? AND status = 'RUNNING'",
+            (status, code, message, self.clock(), run_id),
+        )
+
+
+def _marks(values: list[str] | list[s.Target]) -> str:
+    return ", ".join("?" for _ in values)

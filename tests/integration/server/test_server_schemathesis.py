@@ -1,0 +1,62 @@
+"""Property-based run over /openapi.json: no input, however odd, gets a 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from conftest import ENROLL, OPERATOR
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+from server.serve import ServerThread
+from server.settings import ServerSettings
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One server for the whole run, with a registered device: (url, device token)."""
+    data = Path(tmp_path_factory.mktemp("schemathesis"))
+    srv = ServerThread(ServerSettings(data_dir=data, operator_token=OPERATOR,
+                                      enroll_token=ENROLL, port=0)).start()
+    reply = httpx.post(f"{srv.url}/api/devices/register", json={"name": "fuzz"},
+                       headers={"Authorization": f"Bearer {ENROLL}"})
+    yield srv.url, reply.json()["deviceToken"]
+    srv.stop()
+
+
+def _token(path: str, device_token: str) -> str:
+    if path.endswith("/register"):
+        return ENROLL
+    device = path.startswith("/api/publishing/jobs/{") or path.endswith(
+        ("/heartbeat", "/login-status"))
+    return device_token if device else OPERATOR
+
+
+def _fuzz(operation: Any, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def check(case: Any) -> None:
+        # the long poll is exercised by the API tests; here it would only wait
+        if operation.path.endswith("/claim") and isinstance(case.body, dict):
+            case.body["waitSec"] = 0
+        case.call_and_validate(headers=headers, checks=[not_a_server_error], timeout=10)
+
+    check()
+
+
+def test_no_input_gets_a_server_error(live: tuple[str, str]) -> None:
+    url, device_token = live
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    schema.config.update(base_url=url)
+    tried = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        _fuzz(operation, {"Authorization": f"Bearer {_token(operation.path, device_token)}"})
+        tried += 1
+    assert tried >= 20
