@@ -42,6 +42,7 @@ def _register() -> None:
     from runner.cli import (
         browser_commands,
         capture_commands,
+        daemon_commands,
         demo_commands,
         engine_commands,
         replay_commands,
@@ -52,6 +53,7 @@ def _register() -> None:
     for module in (
         browser_commands,
         capture_commands,
+        daemon_commands,
         demo_commands,
         engine_commands,
         replay_commands,

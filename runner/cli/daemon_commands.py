@@ -1,0 +1,105 @@
+"""`publish-runner run`, `login` and `check-login`: the device daemon and its profiles."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from runner.settings import default_config_file
+
+
+def _settings(config: Path | None, flags: dict[str, Any]) -> Any:
+    from runner import settings as base
+    from runner.daemon.settings import DaemonSettings
+
+    return base.load(DaemonSettings, file=config or default_config_file(), section="runner",
+                     flags=flags)
+
+
+_common = [
+    click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Settings file (YAML, section `runner`)."),
+    click.option("--server-url", help="The publishing server (default: an embedded one)."),
+    click.option("--enroll-token", help="The server's enrollment token, to register once."),
+    click.option("--account", "accounts", multiple=True,
+                 help="platform/account[=PROFILE_DIR], repeatable (e.g. x/main)."),
+    click.option("--headless/--headed", default=None, help="Default: headed."),
+    click.option("--browser", help="playwright, chrome, msedge or a path."),
+    click.option("--cdp-url", help="Attach to a running Chrome (dedicated profile)."),
+    click.option("--base-url", "base_urls", multiple=True,
+                 help="platform=URL, where a platform lives (the sandbox's port)."),
+]
+
+
+def common(fn: Any) -> Any:
+    for option in reversed(_common):
+        fn = option(fn)
+    return fn
+
+
+def _flags(**kw: Any) -> dict[str, Any]:
+    out = {k: v for k, v in kw.items() if v not in (None, ())}
+    for key in ("accounts", "base_urls", "concurrency"):
+        if key in out:
+            out[key] = list(out[key])
+    return out
+
+
+@click.command("run")
+@common
+@click.option("--device-name")
+@click.option("--concurrency", multiple=True, help="platform=N jobs at once (default 1).")
+@click.option("--max-parallel", type=int, help="Profiles working at once (default 2).")
+@click.option("--min-gap", "min_gap_s", type=float,
+              help="Seconds between two posts on one account (default 60).")
+@click.option("--human/--no-human", default=None,
+              help="Human-like typing and pauses (default: as the playbook says).")
+@click.option("--db", help="Embedded server's database (default: under the data dir).")
+def run_cmd(config: Path | None, **kw: Any) -> None:
+    """Run the device daemon: claim due jobs and publish them in the accounts' profiles."""
+    from runner.daemon.app import run
+
+    settings = _settings(config, _flags(**kw))
+    sys.exit(run(settings))
+
+
+@click.command("login")
+@click.argument("platform")
+@click.option("--account", default="main", show_default=True)
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url", help="Where the platform lives.")
+@click.option("--timeout", type=float, default=900.0, show_default=True)
+def login_cmd(platform: str, account: str, config: Path | None, base_url: str | None,
+              timeout: float) -> None:
+    """Open the account's profile at the platform's login page and wait until logged in."""
+    from runner.daemon.profile_tools import login
+
+    flags: dict[str, Any] = {"accounts": [f"{platform}/{account}"]}
+    if base_url:
+        flags["base_urls"] = [f"{platform}={base_url}"]
+    settings = _settings(config, flags)
+    ok = asyncio.run(login(settings, f"{platform}/{account}", timeout))
+    click.echo("logged in" if ok else "not logged in (timed out)")
+    sys.exit(0 if ok else 1)
+
+
+@click.command("check-login")
+@common
+def check_login_cmd(config: Path | None, **kw: Any) -> None:
+    """Check every profile's login and report it to the server (NEEDS_LOGIN jobs requeue)."""
+    from runner.daemon.profile_tools import check_all
+
+    settings = _settings(config, _flags(**kw))
+    results = asyncio.run(check_all(settings))
+    for key, ok in sorted(results.items()):
+        click.echo(f"{key:30} {'logged in' if ok else 'NEEDS LOGIN'}")
+    sys.exit(0 if all(results.values()) else 1)
+
+
+def register(group: click.Group) -> None:
+    for command in (run_cmd, login_cmd, check_login_cmd):
+        group.add_command(command)

@@ -1,0 +1,44 @@
+"""The live terminal status line: waiting, claimed job, platform, phase, last result."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+
+class StatusLine:
+    """Redrawn in place on a terminal; silent when stderr is not one (logs say it all)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.fields = {"state": "starting", "platform": "", "phase": "", "last": ""}
+        self._dirty = True
+
+    def update(self, **fields: str) -> None:
+        self.fields.update(fields)
+        self._dirty = True
+
+    def render(self) -> str:
+        f = self.fields
+        parts = [f["state"]]
+        if f["platform"] and f["state"].startswith("job"):
+            parts.append(f["platform"])
+        if f["phase"]:
+            parts.append(f"phase {f['phase']}")
+        if f["last"]:
+            parts.append(f"last: {f['last']}")
+        return " · ".join(parts)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not self.enabled:
+            return
+        while not stop.is_set():
+            if self._dirty:
+                self._dirty = False
+                self.stream.write("\r\x1b[2K" + self.render()[:200])
+                self.stream.flush()
+            await asyncio.sleep(0.25)
+        self.stream.write("\r\x1b[2K")
+        self.stream.flush()
