@@ -308,10 +308,14 @@ def scenarios() -> str:
         sc("text-only-refused", "no video: FAILED before anything is uploaded or typed",
            {up: f"upload{sfx}.html"}, {}, ["status: FAILED", "error: TikTok publishes videos only",
                                            "proofs: [on_failure]"], media=None)
-        sc("image-refused", "an image: the uploader refuses it with its own error",
+        sc("image-refused", "an image, no video: FAILED before anything is uploaded",
+           {up: f"upload{sfx}.html"}, {}, ["status: FAILED",
+                                           "error: TikTok publishes videos only",
+                                           "proofs: [on_failure]"], media="photo.png")
+        sc("video-rejected", "a video the uploader refuses: FAILED with its own error",
            {up: f"upload{sfx}.html"}, {"compose": f"unsupported{sfx}.html"},
            ["status: FAILED", f"error: {loc.unsupported}", "proofs: [on_failure]"],
-           media="photo.png")
+           media="clip.mp4")
         sc("logged-out", "the session expired: Studio redirects to /login",
            {up: '{redirect: "' + TT + '/login?redirect_url=https%3A%2F%2Fwww.tiktok.com%2F'
                 'tiktokstudio%2Fupload"}'},

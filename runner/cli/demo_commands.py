@@ -15,8 +15,9 @@ import click
               help="Where the proof screenshots are copied.")
 @click.option("--headed", is_flag=True, help="Show the browser window (needs a display).")
 def demo_cmd(out: Path, headed: bool) -> None:
-    """Publish on a local sandbox (text, image, Arabic UI, a login wall and a selector
-    failure) and print the outcomes with their proof files."""
+    """Run an embedded server, the sandbox and the daemon; schedule a text post, an image
+    post, an Arabic-UI post, a login wall and a selector failure; print the outcomes with
+    their proof files. Exits 0 only when every outcome is the expected one."""
     from runner.demo import render, run_demo
 
     outcomes = asyncio.run(run_demo(out, headed))

@@ -166,7 +166,9 @@ class _Run:
         base_url = (self.options.base_url or header.base_url).rstrip("/")
         self.values: dict[str, Any] = {
             "post": {"text": post.text, "media": [str(m) for m in post.media],
-                     "account": post.account},
+                     "account": post.account,
+                     "has_video": any(_kind(m) == "video" for m in post.media),
+                     "has_images": any(_kind(m) == "image" for m in post.media)},
             "account": post.account,
             "base_url": base_url,
             "locale": self.options.locale,
@@ -250,6 +252,9 @@ class _Run:
             return RecentCheck(None, message=f"could not check recent posts: {msg}",
                                steps=self.result.steps)
         found = bool(self.values["vars"].get("found"))
+        if not found and not self.platform.playbook.header.recent_posts_conclusive:
+            return RecentCheck(None, message=f"{self.platform.name}'s recent posts cannot show "
+                               "that a post is absent", steps=self.result.steps)
         return RecentCheck(found, post_url=self.result.post_url,
                            proof=self.result.proof("after_publish"), steps=self.result.steps)
 
@@ -594,6 +599,11 @@ class _Run:
             raise ChallengeRequired(f"{step.message} ({seen})")
         return ("no challenge",)
 
+    async def _do_fail(self, step: steps.Fail, timeout: float) -> tuple[Any, ...]:
+        err = StepError(str(self._render(step.message)))
+        err.code = step.code
+        raise err
+
     async def _do_fail_if(self, step: steps.FailIf, timeout: float) -> tuple[Any, ...]:
         found = await self.resolver.try_once(step.selector)
         if found:
@@ -738,6 +748,14 @@ _PROGRESS_JS = """el => {
   const text = (el.innerText || '').trim();
   return v !== null && v !== undefined ? `${v}%` + (text ? ` ${text}` : '') : text;
 }"""
+
+
+def _kind(path: Path) -> str:
+    """'video', 'image' or '' from the file name, for `when: post.has_video`."""
+    import mimetypes
+
+    guessed = mimetypes.guess_type(path.name)[0] or ""
+    return guessed.split("/", 1)[0] if guessed.startswith(("video/", "image/")) else ""
 
 
 async def _field_text(loc: Locator) -> str:

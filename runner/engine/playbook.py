@@ -42,6 +42,11 @@ class PlaybookHeader(BaseModel):
     recent_posts: list[Any] | None = Field(
         default=None, description="steps that find the post among the account's recent posts"
     )
+    recent_posts_conclusive: bool = Field(
+        default=True,
+        description="false when the check can miss a live post (e.g. no captions shown): "
+        "then 'not found' is treated as 'cannot tell' and nothing is published again",
+    )
 
     @field_validator("default_timeout", "publish_timeout", mode="before")
     @classmethod

@@ -227,6 +227,16 @@ class FailIf(Step):
     code: str = "PLATFORM_REJECTED"
 
 
+class Fail(Step):
+    """End the run FAILED with this message (with `when:`: a post the platform cannot take)."""
+
+    kind = "fail"
+    shorthand = "message"
+    selector_fields = ()
+    message: str
+    code: str = "UNSUPPORTED_POST"
+
+
 class AwaitResult(Step):
     """Wait for the platform's answer: the success signal, or its error (then fail with it)."""
 
@@ -257,5 +267,5 @@ class FindPost(Step):
 STEP_TYPES: dict[str, type[Step]] = {
     cls.kind: cls
     for cls in (Goto, WaitFor, Click, Type, Upload, Press, Assert, Extract, Screenshot,
-                Dismiss, LoginWall, Challenge, FailIf, AwaitResult, Pause, FindPost)
+                Dismiss, LoginWall, Challenge, Fail, FailIf, AwaitResult, Pause, FindPost)
 }

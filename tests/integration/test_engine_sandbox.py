@@ -211,6 +211,21 @@ class Recorder(EngineHooks):
         self.calls.append("before_publish")
 
 
+def test_fail_step_refuses_a_post_before_typing(publish: Any, sandbox: Any,
+                                               platform: Any) -> None:
+    from dataclasses import replace
+
+    from runner.engine.steps import Fail
+
+    refuse = Fail(message="the sandbox takes no posts without a photo", when="not post.media")
+    phases = {**platform.playbook.phases, "open": [refuse, *platform.playbook.phases["open"]]}
+    plat = replace(platform, playbook=platform.playbook.model_copy(update={"phases": phases}))
+    result = publish("no photo", plat=plat)
+    assert result.status is Status.FAILED and result.error_code == "UNSUPPORTED_POST"
+    assert result.error_message.startswith("the sandbox takes no posts without a photo")
+    assert sandbox.state.posts() == []
+
+
 def test_hooks_see_steps_proofs_and_gate_publish(publish: Any, sandbox: Any) -> None:
     hooks = Recorder()
     result = publish(hooks=hooks)
@@ -243,6 +258,13 @@ def test_recent_posts_check(aio: Any, publish: Any, new_page: Any, sandbox: Any,
     assert found.proof is not None and found.proof.kind == "after_publish"
     missing = aio.run(engine.check_recent_posts(new_page(), Post("never posted"), tmp_path / "d"))
     assert missing.found is False
+    from dataclasses import replace
+
+    header = platform.playbook.header.model_copy(update={"recent_posts_conclusive": False})
+    blind = replace(platform, playbook=platform.playbook.model_copy(update={"header": header}))
+    unsure = aio.run(Engine(blind, EngineOptions(base_url=sandbox.url)).check_recent_posts(
+        new_page(), Post("never posted"), tmp_path / "f"))
+    assert unsure.found is None and "cannot show" in unsure.message
     unreachable = Engine(platform, EngineOptions(base_url="http://127.0.0.1:9", timeout_scale=0.2))
     unknown = aio.run(unreachable.check_recent_posts(new_page(), Post("x"), tmp_path / "e"))
     assert unknown.found is None and "could not check recent posts" in unknown.message
