@@ -118,7 +118,7 @@ async def _phase(
         tasks = [asyncio.create_task(_device(c, t, platform, wait, period, claims, done,
                                              offset=random.uniform(0, period)))
                  for i, (c, t) in enumerate(zip(clients, tokens, strict=True))]
-        while len({c[0] for c in claims}) < len(due) and time.time() < deadline:  # noqa: ASYNC110
+        while len({c[0] for c in claims}) < len(due) and time.time() < deadline:
             await asyncio.sleep(0.05)  # a progress check, not a wait for one event
         done.set()
         await asyncio.wait(tasks, timeout=35)

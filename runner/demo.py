@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PIL import Image, ImageDraw
 
@@ -25,6 +25,9 @@ from runner.client import ServerClient
 from runner.daemon.daemon import Daemon
 from runner.daemon.settings import DaemonSettings
 from server import schemas as s
+
+if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ async def _seed_profiles(settings: DaemonSettings, cookies: dict[str, dict[str, 
         for account in settings.account_list():
             context = await launch_persistent(pw, discover(settings.browser), account.profile,
                                               headless=True)
-            await context.add_cookies([{**cookies[account.name],  # type: ignore[list-item]
-                                        "expires": time.time() + 86400}])
+            cookie = cast("SetCookieParam", {**cookies[account.name],
+                                             "expires": time.time() + 86400})
+            await context.add_cookies([cookie])
             await context.close()
 
 
