@@ -94,6 +94,7 @@ class EngineOptions:
     # actions keep their full timeout. Replay of static fixtures sets it low: a saved page
     # does not change, so waiting for it to is pointless.
     wait_scale: float = 1.0
+    static_page: bool = False  # replay with scripts off: no animations, no caret to freeze
 
 
 class _NeedsLogin(Exception):
@@ -668,7 +669,10 @@ class _Run:
     # ---- evidence ----------------------------------------------------------------------
 
     async def _proof(self, kind: str) -> Proof:
-        png = await self.page.screenshot(type="png", animations="disabled", caret="hide")
+        if self.options.static_page:  # nothing moves: skip the freeze-and-restore round trips
+            png = await self.page.screenshot(type="png")
+        else:
+            png = await self.page.screenshot(type="png", animations="disabled", caret="hide")
         proof = await proofs.write_async(kind, png, self.out_dir, self.options.proof_format)
         self.result.proofs = [p for p in self.result.proofs if p.kind != kind] + [proof]
         await self.hooks.on_proof(proof)

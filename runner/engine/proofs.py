@@ -46,9 +46,13 @@ def encode(png: bytes, fmt: str = "webp", quality: int = 80) -> tuple[bytes, int
 
 
 def write(kind: str, png: bytes, folder: Path, fmt: str = "webp") -> Proof:
-    data, width, height = encode(png, fmt)
+    """`fmt` "raw" keeps Playwright's PNG as it is: for replay, whose proofs nobody keeps."""
+    if fmt == "raw":
+        data, (width, height), ext = png, _png_size(png), "png"
+    else:
+        (data, width, height), ext = encode(png, fmt), fmt
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{kind}.{fmt}"
+    path = folder / f"{kind}.{ext}"
     path.write_bytes(data)
     return Proof(
         kind=kind,
@@ -57,8 +61,13 @@ def write(kind: str, png: bytes, folder: Path, fmt: str = "webp") -> Proof:
         size=len(data),
         width=width,
         height=height,
-        content_type=FORMATS[fmt],
+        content_type=FORMATS[ext],
     )
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from the PNG header (IHDR), without decoding the image."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 async def write_async(kind: str, png: bytes, folder: Path, fmt: str = "webp") -> Proof:

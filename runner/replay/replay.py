@@ -227,7 +227,9 @@ class Replayer:
         self.browser = browser
         self.root = root or project_root()
         self.out_dir = out_dir
-        self.workers = workers or max(2, (os.cpu_count() or 2) * 2)
+        # Replay is CPU-bound in the browser: more scenarios at once than cores only adds
+        # contention (bench/replay.py measured 2 workers fastest on 2 cores).
+        self.workers = workers or max(2, os.cpu_count() or 2)
         self.trace = trace
         self.on_result = on_result
         self._platforms: dict[str, Platform | DefinitionError] = {}
@@ -304,6 +306,8 @@ class Replayer:
         try:
             options = EngineOptions(
                 locale=sc.spec.locale, human=False, trace=self.trace and self.out_dir is not None,
+                proof_format="webp" if self.out_dir else "raw",
+                static_page=not sc.spec.javascript,
                 base_url=sc.spec.base_url,
                 wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
             )
