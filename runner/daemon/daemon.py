@@ -357,6 +357,9 @@ class Daemon:
             log.warning("job %s may have been published before the daemon stopped: checking",
                         intent.job_id)
             if account is None:
+                log.error("job %s may have been published from %s/%s, which has no profile "
+                          "here any more: look at that account before retrying it",
+                          intent.job_id, intent.platform, intent.account)
                 continue
             work = Path(self.work_dir) / f"intent-{intent.job_id}"
             async with self.profiles.lock(account):

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 from runner.engine import Engine, Status
 from runner.engine.engine import EngineHooks, EngineOptions, Post
 from runner.engine.result import Proof, RunResult, StepRecord
-from runner.errors import BrowserError, LeaseLost, RunCancelled, ServerError, ServerUnavailable
+from runner.errors import (
+    BrowserError,
+    DefinitionError,
+    LeaseLost,
+    RunCancelled,
+    ServerError,
+    ServerUnavailable,
+)
 from runner.logs import log_context
 from server import schemas as s
 
@@ -97,6 +104,16 @@ class _Hooks(EngineHooks):
 
     async def await_confirm(self, proof: Proof | None) -> bool:
         """The AWAITING_CONFIRM gate: auto jobs go on at once, manual ones wait for a person."""
+        try:
+            return await self._await_confirm()
+        except LeaseLost as exc:
+            raise RunCancelled(f"the server no longer gives us this job ({exc.message})") from exc
+        except ServerError as exc:  # nothing is published without the server's go-ahead
+            self.control.handed_back = True
+            raise RunCancelled(f"no confirmation could be had from the server ({exc}); "
+                               "nothing was published") from exc
+
+    async def _await_confirm(self) -> bool:
         await self.outbox.flush(self.job.id, FLUSH_S)
         asset = self.outbox.asset_id(self.run_id, "before_confirm")
         reply = await self.client.awaiting_confirm(self.job.id, s.AwaitingConfirmRequest(
@@ -186,7 +203,15 @@ async def run_job(daemon: Daemon, claim: s.ClaimResponse, account: Account) -> R
 async def _run(daemon: Daemon, claim: s.ClaimResponse, run_id: str, control: JobControl,
                account: Account, work: Path) -> RunResult | None:
     job, lease = claim.job, claim.lease_token
-    platform = daemon.platform(job.platform)
+    try:
+        platform = daemon.platform(job.platform)
+    except DefinitionError as exc:  # a broken playbook is not transient: say so, once
+        daemon.outbox.add_completion(job.id, run_id, lease, outcome="FAILED",
+                                     error_code="PLAYBOOK_INVALID",
+                                     error_message=f"the {job.platform} playbook cannot be "
+                                     f"used on this device:\n{exc}",
+                                     post_url=None, proof_kinds=[])
+        return None
     try:
         media = await _download_media(daemon.client, claim.post.media, work)
     except ServerError as exc:
