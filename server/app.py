@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import auth, errors, recovery
+from server import auth, dashboard, errors, recovery
 from server.api import device, operator
 from server.api.deps import ServerState
 from server.assets import AssetFiles
@@ -117,4 +117,5 @@ def create_app(
     app.include_router(operator.ops)
     app.include_router(operator.router)
     app.include_router(device.router)
+    dashboard.mount(app)
     return app

@@ -52,7 +52,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def get_post(self, post_id: str) -> s.PostDetail: ...
     @abc.abstractmethod
-    def list_posts(self, status: s.PostStatus | None, limit: int) -> list[s.PostDetail]: ...
+    def list_posts(
+        self, status: s.PostStatus | None, limit: int, *, newest_first: bool = False
+    ) -> list[s.PostDetail]: ...
     @abc.abstractmethod
     def add_asset(self, asset: s.Asset) -> None: ...
     @abc.abstractmethod
@@ -92,7 +94,12 @@ class Store(abc.ABC):
     def list_jobs(
         self, *, status: s.JobStatus | None = None, platform: str | None = None,
         post_id: str | None = None, device_id: str | None = None, limit: int = 100,
+        newest_first: bool = False,
     ) -> list[s.Job]: ...
+    @abc.abstractmethod
+    def duplicate_job_ids(self) -> set[str]:
+        """Jobs sharing their post and platform with another job that is not CANCELLED
+        (failure playbook §5: the same content may be posted twice)."""
     @abc.abstractmethod
     def cancel(self, job_id: str) -> s.Job: ...
     @abc.abstractmethod
@@ -102,7 +109,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_audit(
         self, *, job_id: str | None = None, post_id: str | None = None,
-        action: str | None = None, limit: int = 500,
+        action: str | None = None, limit: int = 500, newest_first: bool = False,
     ) -> list[s.AuditEntry]: ...
 
     # devices

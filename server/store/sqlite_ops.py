@@ -53,6 +53,7 @@ class SqliteOps(SqliteCore):
         post_id: str | None = None,
         device_id: str | None = None,
         limit: int = 100,
+        newest_first: bool = False,
     ) -> list[s.Job]:
         clauses, args = [], []
         for column, value in (("status", status.value if status else None),
@@ -64,9 +65,19 @@ class SqliteOps(SqliteCore):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT * FROM publishing_jobs{where} ORDER BY rowid LIMIT ?", [*args, limit]
+                f"SELECT * FROM publishing_jobs{where} ORDER BY rowid"
+                f"{' DESC' if newest_first else ''} LIMIT ?", [*args, limit]
             ).fetchall()
             return [self._job(r) for r in rows]
+
+    def duplicate_job_ids(self) -> set[str]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT j.id FROM publishing_jobs j WHERE j.status <> 'CANCELLED' AND EXISTS ("
+                " SELECT 1 FROM publishing_jobs o WHERE o.post_id = j.post_id"
+                " AND o.platform = j.platform AND o.id <> j.id AND o.status <> 'CANCELLED')"
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def cancel(self, job_id: str) -> s.Job:
         """Any live job → CANCELLED; a device holding it is told through its replies."""
@@ -165,7 +176,7 @@ class SqliteOps(SqliteCore):
 
     def list_audit(
         self, *, job_id: str | None = None, post_id: str | None = None,
-        action: str | None = None, limit: int = 500,
+        action: str | None = None, limit: int = 500, newest_first: bool = False,
     ) -> list[s.AuditEntry]:
         clauses, args = [], []
         for column, value in (("job_id", job_id), ("post_id", post_id), ("action", action)):
@@ -175,7 +186,8 @@ class SqliteOps(SqliteCore):
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._read() as db:
             rows = db.execute(
-                f"SELECT * FROM audit_log{where} ORDER BY id LIMIT ?", [*args, limit]
+                f"SELECT * FROM audit_log{where} ORDER BY id{' DESC' if newest_first else ''}"
+                " LIMIT ?", [*args, limit]
             ).fetchall()
         return [
             s.AuditEntry(id=r["id"], at=must_dt(r["at"]), action=r["action"], job_id=r["job_id"],

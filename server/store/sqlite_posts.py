@@ -158,13 +158,16 @@ class SqlitePosts(SqliteCore):
         with self._read() as db:
             return self._post_detail(db, self._post_row(db, post_id))
 
-    def list_posts(self, status: s.PostStatus | None, limit: int) -> list[s.PostDetail]:
+    def list_posts(
+        self, status: s.PostStatus | None, limit: int, *, newest_first: bool = False
+    ) -> list[s.PostDetail]:
         sql = "SELECT * FROM posts"
         args: list[object] = []
         if status is not None:
             sql += " WHERE status = ?"
             args.append(status.value)
-        sql += " ORDER BY created_at, id LIMIT ?"
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?" if newest_first else (
+            " ORDER BY created_at, id LIMIT ?")
         args.append(limit)
         with self._read() as db:
             return [self._post_detail(db, r) for r in db.execute(sql, args).fetchall()]
