@@ -240,6 +240,20 @@ class ServerClient:
         )
         return reply.asset_id
 
+    async def upload_snapshot(
+        self, job_id: str, *, lease_token: str, run_id: str, kind: s.SnapshotKind, sha256: str,
+        data: bytes, filename: str,
+    ) -> str:
+        """A failed run's page HTML or trace zip (the server checks the bytes' type)."""
+        reply = await self._model(
+            s.ProofResponse, "POST", f"/api/publishing/jobs/{job_id}/snapshots",
+            data={"leaseToken": lease_token, "runId": run_id, "kind": kind.value,
+                  "sha256": sha256},
+            files={"file": (filename, data, "application/octet-stream")},
+            lease_call=True, budget=self.retry.result_budget,
+        )
+        return reply.asset_id
+
     async def awaiting_confirm(
         self, job_id: str, req: s.AwaitingConfirmRequest
     ) -> s.AwaitingConfirmResponse:

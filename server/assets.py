@@ -24,9 +24,13 @@ _MAGIC: list[tuple[int, bytes, str]] = [
     (0, b"GIF87a", "image/gif"),
     (0, b"GIF89a", "image/gif"),
     (4, b"ftyp", "video/mp4"),
+    (0, b"PK\x03\x04", "application/zip"),
 ]
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 MEDIA_TYPES = IMAGE_TYPES | {"video/mp4"}
+# Failure snapshots: the page's HTML and a Playwright trace (a zip).
+SNAPSHOT_TYPES = frozenset({"text/html", "application/zip"})
+_HTML_STARTS = (b"<!doctype", b"<!--", b"<html")
 
 
 class Reader(Protocol):
@@ -40,6 +44,8 @@ def sniff(head: bytes) -> str | None:
     for offset, magic, kind in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return kind
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_HTML_STARTS):
+        return "text/html"
     return None
 
 

@@ -81,6 +81,11 @@ class ProofKind(str, Enum):
     ON_FAILURE = "on_failure"
 
 
+class SnapshotKind(str, Enum):
+    FAILURE_HTML = "failure_html"
+    TRACE = "trace"
+
+
 class DeviceStatus(str, Enum):
     ONLINE = "ONLINE"
     OFFLINE = "OFFLINE"
@@ -196,6 +201,17 @@ class Proof(Model):
     created_at: datetime
 
 
+class Snapshot(Model):
+    """A failed run's page HTML or Playwright trace, for diagnosis and new fixtures."""
+
+    kind: SnapshotKind
+    sha256: str
+    asset_id: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
 class Run(Model):
     id: str
     attempt: int
@@ -208,6 +224,7 @@ class Run(Model):
     ended_at: datetime | None = None
     logs: list[Event] = Field(default_factory=list)
     proofs: list[Proof] = Field(default_factory=list)
+    snapshots: list[Snapshot] = Field(default_factory=list)
 
 
 class JobDetail(Job):

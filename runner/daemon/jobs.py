@@ -299,6 +299,9 @@ async def report(daemon: Daemon, job_id: str, run_id: str, lease: str, result: R
                                     message=result.error_message or "cancelled")
         daemon.status.update(last=f"{job_id} CANCELLED")
         return
+    for kind, path in (("failure_html", result.failure_html), ("trace", result.trace)):
+        if path is not None and path.exists():
+            daemon.outbox.add_snapshot(job_id, run_id, lease, kind=kind, source=path)
     daemon.outbox.add_completion(job_id, run_id, lease, outcome=result.status.value,
                                  error_code=result.error_code,
                                  error_message=result.error_message,

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS items (
     job_id TEXT NOT NULL,
     run_id TEXT NOT NULL,
     lease_token TEXT NOT NULL,
-    kind TEXT NOT NULL,                 -- event | proof | complete
+    kind TEXT NOT NULL,                 -- event | proof | snapshot | complete
     payload TEXT NOT NULL,
     file TEXT,
     state TEXT NOT NULL DEFAULT 'pending',   -- pending | sent | dead
@@ -121,6 +121,17 @@ class Outbox:
         target = self.files / f"{run_id}-{kind}{source.suffix}"
         shutil.copyfile(source, target)
         self._add(job_id, run_id, lease, "proof", {"kind": kind, "sha256": sha256},
+                  str(target))
+
+    def add_snapshot(self, job_id: str, run_id: str, lease: str, *, kind: str,
+                     source: Path) -> None:
+        """A failed run's page HTML or trace, copied like a proof."""
+        import hashlib
+
+        target = self.files / f"{run_id}-{kind}{source.suffix}"
+        shutil.copyfile(source, target)
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        self._add(job_id, run_id, lease, "snapshot", {"kind": kind, "sha256": digest},
                   str(target))
 
     def add_completion(self, job_id: str, run_id: str, lease: str, *, outcome: str,
@@ -238,31 +249,37 @@ class Outbox:
                 self._sent(ids)
                 if self.on_events_reply is not None:
                     await self.on_events_reply(first[1], reply)
-        elif first[4] == "proof":
-            await self._send_proof(client, first)
+        elif first[4] in ("proof", "snapshot"):
+            await self._send_file(client, first)
         else:
             await self._send_completion(client, first)
         async with self._delivered:
             self._delivered.notify_all()
         return True
 
-    async def _send_proof(self, client: Any, row: tuple[Any, ...]) -> None:
-        item_id, job_id, run_id, lease, _, payload, file = row
+    async def _send_file(self, client: Any, row: tuple[Any, ...]) -> None:
+        item_id, job_id, run_id, lease, item_kind, payload, file = row
         data = json.loads(payload)
         try:
             content = Path(file).read_bytes()
         except OSError as exc:
             self._dead([item_id], exc)
             return
+        common = {"lease_token": lease, "run_id": run_id, "sha256": data["sha256"],
+                  "data": content, "filename": Path(file).name}
         try:
-            asset_id = await client.upload_proof(
-                job_id, lease_token=lease, run_id=run_id, kind=s.ProofKind(data["kind"]),
-                sha256=data["sha256"], data=content, filename=Path(file).name)
+            if item_kind == "proof":
+                asset_id = await client.upload_proof(
+                    job_id, kind=s.ProofKind(data["kind"]), **common)
+            else:
+                asset_id = await client.upload_snapshot(
+                    job_id, kind=s.SnapshotKind(data["kind"]), **common)
         except ServerRejected as exc:
             self._dead([item_id], exc)
             return
-        self.db.execute("INSERT OR REPLACE INTO proof_assets VALUES (?, ?, ?)",
-                        (run_id, data["kind"], asset_id))
+        if item_kind == "proof":
+            self.db.execute("INSERT OR REPLACE INTO proof_assets VALUES (?, ?, ?)",
+                            (run_id, data["kind"], asset_id))
         self._sent([item_id])
 
     async def _send_completion(self, client: Any, row: tuple[Any, ...]) -> None:

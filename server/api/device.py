@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, Upl
 from server import auth, errors
 from server import schemas as s
 from server.api.deps import ERROR_RESPONSES, DeviceId, State, require_enroll
-from server.assets import IMAGE_TYPES
+from server.assets import IMAGE_TYPES, SNAPSHOT_TYPES
 from server.wakeup import matcher
 
 router = APIRouter(responses=ERROR_RESPONSES)
@@ -131,6 +131,26 @@ async def proofs(
     state.store.check_held(job_id, caller, lease_token, run_id)
     asset = await state.assets.save(file, allowed=IMAGE_TYPES, expected_sha256=sha256)
     asset_id = state.store.add_proof(job_id, caller, lease_token, run_id, kind, asset)
+    return s.ProofResponse(asset_id=asset_id)
+
+
+@router.post("/api/publishing/jobs/{jobId}/snapshots", response_model=s.ProofResponse,
+             tags=["device"])
+async def snapshots(
+    job_id: JobId,
+    state: State,
+    caller: DeviceId,
+    file: Annotated[UploadFile, File()],
+    lease_token: Annotated[str, Form(alias="leaseToken", min_length=1, max_length=200)],
+    run_id: Annotated[str, Form(alias="runId", min_length=1, max_length=100)],
+    kind: Annotated[s.SnapshotKind, Form()],
+    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> s.ProofResponse:
+    """A failed run's page HTML (`failure_html`) or Playwright trace zip (`trace`), kept for
+    diagnosis and for turning into a fixture; idempotent by (runId, kind, sha256)."""
+    state.store.check_held(job_id, caller, lease_token, run_id)
+    asset = await state.assets.save(file, allowed=SNAPSHOT_TYPES, expected_sha256=sha256)
+    asset_id = state.store.add_snapshot(job_id, caller, lease_token, run_id, kind, asset)
     return s.ProofResponse(asset_id=asset_id)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from server import schemas as s
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
-              "video/mp4": "mp4"}
+              "video/mp4": "mp4", "text/html": "html", "application/zip": "zip"}
 
 
 def _json(value: object) -> str:
@@ -61,6 +61,14 @@ def build(
                 ext = EXTENSIONS.get(record.content_type, "bin")
                 z.write(path, f"{folder}/proof-{proof.kind.value}-{proof.sha256[:12]}.{ext}",
                         compress_type=zipfile.ZIP_STORED)
+            for snap in run.snapshots:
+                found = asset(snap.asset_id)
+                if found is None:
+                    missing.append(snap.asset_id)
+                    continue
+                record, path = found
+                ext = EXTENSIONS.get(record.content_type, "bin")
+                z.write(path, f"{folder}/{snap.kind.value}-{snap.sha256[:12]}.{ext}")
         summary = {
             "jobId": job.id, "postId": job.post_id, "deviceIds": device_ids,
             "platform": job.platform, "account": job.account, "status": job.status.value,
@@ -85,6 +93,8 @@ def build(
             f"Escalation bundle for job {job.id} (post {job.post_id}).\n"
             "summary.json: ids and timestamps; job.json: the job with its runs; post.json;\n"
             "audit.json: the job's history; devices.json: the devices that held it;\n"
-            "runs/*/logs.txt: step logs; runs/*/proof-*: proof screenshots.\n"
+            "runs/*/logs.txt: step logs; runs/*/proof-*: proof screenshots;\n"
+            "runs/*/failure_html-*: the page when a run failed (turn it into a fixture with\n"
+            "`publish-runner fixture import`); runs/*/trace-*: `playwright show-trace` it.\n"
             "Server logs are not included: attach the server's log around these times.\n"))
     return buf.getvalue()

@@ -65,10 +65,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_proofs": ("No proof was uploaded for this run.", "لم يُرفع أي إثبات لهذا التنفيذ."),
     "no_runs": ("Not run yet.", "لم تُنفذ بعد."),
     "no_rows": ("Nothing here yet.", "لا شيء هنا بعد."),
-    "files_note": ("Failure HTML and traces are listed here when a device uploads them; "
-                   "today devices upload screenshots only.",
-                   "تظهر هنا صفحات HTML والتتبعات عند رفعها من الجهاز؛ "
-                   "حالياً ترفع الأجهزة لقطات الشاشة فقط."),
+    "failure_html": ("⬇ Page HTML at the failure", "⬇ صفحة HTML عند الفشل"),
+    "trace": ("⬇ Playwright trace (zip)", "⬇ تتبع Playwright (zip)"),
     "download": ("Download", "تنزيل"),
     "bundle": ("⬇ Escalation bundle (zip)", "⬇ حزمة التصعيد (zip)"),
     "cancel": ("Cancel job", "إلغاء المهمة"),

@@ -548,9 +548,13 @@ async def asset_file(request: Request, asset_id: str) -> Response:
     if not path.exists():
         raise errors.NotFound(f"asset {asset_id} is recorded but its file is missing")
     name = f"{record.asset_id[:16]}.{bundle.EXTENSIONS.get(record.content_type, 'bin')}"
-    disposition = "attachment" if request.query_params.get("download") else "inline"
-    return FileResponse(path, media_type=record.content_type,
-                        headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+    # A failure snapshot is a platform's page, scripts and all: never render it on our
+    # origin. Only images are shown inline.
+    inline = record.content_type.startswith("image/") and not request.query_params.get(
+        "download")
+    return FileResponse(path, media_type=record.content_type, headers={
+        "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
+        "Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"})
 
 
 @router.get("/status.json")

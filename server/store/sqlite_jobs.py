@@ -169,6 +169,27 @@ class SqliteJobs(SqliteCore):
             )
         return asset.asset_id
 
+    def add_snapshot(
+        self, job_id: str, device_id: str, lease: str, run_id: str, kind: s.SnapshotKind,
+        asset: s.Asset,
+    ) -> str:
+        """Record a failure snapshot; a repeat of (run, kind, sha256) is the same one."""
+        with self._tx() as db:
+            self._held(db, job_id, device_id, lease)
+            self._run(db, job_id, run_id, lease)
+            now = self.clock()
+            db.execute(
+                "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (asset.asset_id, asset.content_type, asset.size, now),
+            )
+            db.execute(
+                "INSERT INTO run_snapshots (run_id, kind, sha256, asset_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
+                (run_id, kind.value, asset.sha256, asset.asset_id, now),
+            )
+        return asset.asset_id
+
     def awaiting_confirm(
         self, job_id: str, device_id: str, req: s.AwaitingConfirmRequest
     ) -> s.AwaitingConfirmResponse:

@@ -37,12 +37,22 @@ class SqliteOps(SqliteCore):
                 "SELECT * FROM run_proofs WHERE run_id = ? ORDER BY created_at", (r["id"],)
             )
         ]
+        snapshots = [
+            s.Snapshot(kind=s.SnapshotKind(p["kind"]), sha256=p["sha256"],
+                       asset_id=p["asset_id"], content_type=p["content_type"], size=p["size"],
+                       created_at=must_dt(p["created_at"]))
+            for p in db.execute(
+                "SELECT rs.*, a.content_type, a.size FROM run_snapshots rs"
+                " JOIN assets a ON a.id = rs.asset_id WHERE rs.run_id = ?"
+                " ORDER BY rs.created_at", (r["id"],)
+            )
+        ]
         return s.Run(
             id=r["id"], attempt=r["attempt"], device_id=r["device_id"],
             status=s.RunStatus(r["status"]), error_code=r["error_code"],
             error_message=r["error_message"], reached_publish=bool(r["reached_publish"]),
             started_at=must_dt(r["started_at"]), ended_at=to_dt(r["ended_at"]),
-            logs=logs, proofs=proofs,
+            logs=logs, proofs=proofs, snapshots=snapshots,
         )
 
     def list_jobs(

@@ -75,6 +75,8 @@ def test_selector_failure_fails_with_message_and_proof(server_factory: Any,
     assert "Composer textarea not found (selector composerTextarea in selectors/sandbox.yaml:" \
         in job["lastErrorMessage"]
     assert {p["kind"] for p in job["runs"][0]["proofs"]} == {"on_failure"}
+    # The page as it was, and the trace, for diagnosis and for a new fixture.
+    assert {f["kind"] for f in job["runs"][0]["snapshots"]} == {"failure_html", "trace"}
     assert post_status(server, post) == "FAILED"
 
 
