@@ -54,6 +54,6 @@ async def _main(settings: DaemonSettings, endpoint: ServerEndpoint) -> int:
 def run(settings: DaemonSettings, announce: bool = True) -> int:
     with server_for(settings) as endpoint:
         if endpoint.embedded and announce:
-            print(f"embedded server: {endpoint.url}")
-            print(f"operator token: {endpoint.operator_token}")
+            print(f"embedded server: {endpoint.url}", flush=True)
+            print(f"operator token: {endpoint.operator_token}", flush=True)
         return asyncio.run(_main(settings, endpoint))

@@ -213,3 +213,68 @@ def test_manual_confirmation_gates_the_publish(server_factory: Any, daemon_facto
     server.api("POST", f"/api/publishing/jobs/{job_id}/confirm", json={"approve": True})
     server.wait_job(job_id, "SUCCEEDED")
     assert len(sandbox.state.posts()) == 1
+
+
+def test_second_sigterm_hands_the_job_back_before_publish(server_factory: Any,
+                                                         daemon_factory: Any,
+                                                         sandbox: Any) -> None:
+    server = server_factory()
+    daemon = daemon_factory(server)
+    sandbox.state.set_faults("main", "slow", slow_ms=4000)
+    post = server.publish("handed back")
+    job_id = job_of(post)
+    server.wait_job(job_id, "RUNNING")
+    daemon.signal(signal.SIGTERM)
+    time.sleep(0.5)
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit(90) == 0
+    job = server.wait_job(job_id, "QUEUED", timeout=30)
+    assert job["attemptCount"] == 0 and job["lockedByDeviceId"] is None
+    assert job["runs"][0]["errorCode"] == "RELEASED"
+    assert sandbox.state.posts() == []
+    sandbox.state.set_faults("main")
+    daemon.start()
+    server.wait_job(job_id, "SUCCEEDED", timeout=60)
+    assert len(sandbox.state.posts()) == 1
+
+
+def test_run_without_a_server_starts_the_embedded_one(tmp_path: Any, sandbox: Any,
+                                                      aio: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.e2e.conftest import ROOT
+
+    profile = tmp_path / "profiles" / "sandbox" / "main"
+    seed_profile(aio, profile, sandbox.state.login_cookie("main"))
+    env = {**os.environ, "PUBLISH_RUNNER_HOME": str(tmp_path),
+           "PUBLISH_RUNNER_CONFIG": str(tmp_path / "none.yaml")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runner", "--log-level", "WARNING", "run",
+         "--account", f"sandbox/main={profile}", "--headless", "--min-gap", "0",
+         "--base-url", f"sandbox={sandbox.url}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url_line, token_line = proc.stdout.readline(), proc.stdout.readline()
+        assert url_line.startswith("embedded server: http://127.0.0.1:")
+        assert token_line.startswith("operator token: ")
+        url, token = url_line.split(": ", 1)[1].strip(), token_line.split(": ", 1)[1].strip()
+        ops = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
+                           timeout=30)
+        post = ops.post("/api/posts", json={
+            "text": "on the embedded server", "confirmMode": "auto",
+            "targets": [{"platform": "sandbox", "account": "main"}]}).json()
+        ops.post(f"/api/posts/{post['id']}/submit")
+        ops.post(f"/api/posts/{post['id']}/approve")
+        job_id = ops.post(f"/api/posts/{post['id']}/schedule", json={
+            "scheduledAt": "2020-01-01T00:00:00+00:00"}).json()["jobs"][0]["id"]
+        wait_until(lambda: ops.get(f"/api/publishing/jobs/{job_id}").json()["status"]
+                   == "SUCCEEDED", 90, "the embedded server's job")
+        assert [p.text for p in sandbox.state.posts()] == ["on the embedded server"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
