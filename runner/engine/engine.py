@@ -80,6 +80,9 @@ class EngineHooks:
     async def after_phase(self, phase: str) -> None:
         """A phase's steps all ran (replay swaps in the next fixture page here)."""
 
+    async def after_step(self, step: steps.Step) -> None:
+        """A step succeeded (replay lets a fixture redirect finish here)."""
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -95,6 +98,7 @@ class EngineOptions:
     # does not change, so waiting for it to is pointless.
     wait_scale: float = 1.0
     static_page: bool = False  # replay with scripts off: no animations, no caret to freeze
+    keep_failure_html: bool = True  # replay keeps it only when asked to keep evidence
 
 
 class _NeedsLogin(Exception):
@@ -205,7 +209,8 @@ class _Run:
                     self.result.failed_selector = exc.ctx.selector
                     self.result.failed_selector_line = exc.ctx.selector_line
                 await self._failure_proof()
-                await self._failure_html()
+                if self.options.keep_failure_html:
+                    await self._failure_html()
             finally:
                 for loc in handlers:
                     await _quietly(self.page.remove_locator_handler(loc))
@@ -292,6 +297,7 @@ class _Run:
                         await self._record(phase, name, "ok", started, exc.message)
                         raise
                     else:
+                        await self.hooks.after_step(step)
                         await self._record(phase, name, "ok", started, *note)
                         break
 
@@ -568,14 +574,15 @@ class _Run:
 
     async def _do_dismiss(self, step: steps.Dismiss, timeout: float) -> tuple[Any, ...]:
         deadline = time.monotonic() + min(self._wait(timeout), 1.0)
-        while time.monotonic() < deadline:
+        while True:  # at least one look, however short the wait
             if await self.resolver.try_once(step.selector):
                 target = step.button or step.selector
                 loc, note = await self._resolve(target, timeout)
                 await loc.click(timeout=timeout * 1000)
                 return (f"dismissed {step.selector}", *note[1:])
+            if time.monotonic() >= deadline:
+                return (f"{step.selector} not present",)
             await asyncio.sleep(0.1)
-        return (f"{step.selector} not present",)
 
     async def _matches(self, url: str | None, selector: str | None) -> str | None:
         if url is not None and glob_to_regex(str(self._render(url))).match(self.page.url):

@@ -27,9 +27,10 @@ from runner.replay.scenarios import LoadedScenario, Redirect
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Route
 
-# Static pages do not change, so waiting long for an element is pointless; scripted
-# scenarios get more time. Actions (click, upload) always keep their full timeout.
-STATIC_WAIT_SCALE = 0.02
+# A fixture with scripts off cannot change once loaded (each `after` swap is waited for), so
+# one look decides every wait; scripted scenarios get half their time. Actions (click,
+# upload) always keep their full timeout.
+STATIC_WAIT_SCALE = 0.0
 SCRIPTED_WAIT_SCALE = 0.5
 
 
@@ -102,6 +103,7 @@ class _FixtureSite:
                        for glob, target in scenario.spec.pages.items()]
         self.overrides: dict[str, str] = {}  # URL → fixture, set by `after`
         self.cache: dict[str, bytes] = {}
+        self.redirect_to: str | None = None  # a redirect served, its target not yet
 
     def missing(self) -> list[str]:
         files = [t for t in self.scenario.spec.pages.values() if isinstance(t, str)]
@@ -128,9 +130,11 @@ class _FixtureSite:
         elif isinstance(target, Redirect):
             # Chromium does not route the request a fulfilled 302 leads to, so the target
             # would go to the network; a refresh makes it a new, routed navigation.
+            self.redirect_to = target.redirect
             await route.fulfill(status=200, content_type="text/html", body=_redirect_page(
                 target.redirect))
         else:
+            self.redirect_to = None
             await route.fulfill(status=200, content_type="text/html; charset=utf-8",
                                 body=self._body(target))
 
@@ -150,6 +154,7 @@ class _Slot:
     context: BrowserContext
     page: Page
     site: _FixtureSite | None = None
+    platform: str = ""
 
     async def handle(self, route: Route) -> None:
         if self.site is None:
@@ -164,6 +169,18 @@ class _ReplayHooks(EngineHooks):
     def __init__(self, site: _FixtureSite, page: Page) -> None:
         self.site = site
         self.page = page
+
+    async def after_step(self, step: Any) -> None:
+        """A navigation that met a redirect ends where the redirect leads, as with a 302."""
+        if step.kind != "goto":
+            return
+        for _ in range(5):  # a chain of redirects, hop by hop
+            target = self.site.redirect_to
+            if target is None:
+                return
+            await self.page.wait_for_url(target, wait_until="domcontentloaded", timeout=10_000)
+            if self.site.redirect_to == target:
+                return
 
     async def after_phase(self, phase: str) -> None:
         fixture = self.site.scenario.spec.after.get(phase)
@@ -236,22 +253,34 @@ class Replayer:
         self._idle: dict[tuple[bool, str], list[_Slot]] = {}
         self._slots: list[_Slot] = []
 
-    async def _acquire(self, javascript: bool, locale: str) -> _Slot:
-        key = (javascript, locale)
-        if self._idle.get(key):
-            return self._idle[key].pop()
+    @staticmethod
+    def _key(sc: LoadedScenario) -> tuple[bool, str]:
+        # With scripts off nothing on the page can read the browser's locale, so those
+        # scenarios share slots whatever their locale.
+        return (sc.spec.javascript, sc.spec.locale if sc.spec.javascript else "*")
+
+    async def _acquire(self, sc: LoadedScenario) -> _Slot:
+        idle = self._idle.setdefault(self._key(sc), [])
+        if idle:
+            # Prefer the page last used for this platform: staying on one site keeps its
+            # renderer process (a cross-site navigation starts a new one).
+            same = [s for s in idle if s.platform == sc.platform]
+            slot = same[-1] if same else idle[-1]
+            idle.remove(slot)
+            return slot
         context = await self.browser.new_context(
-            viewport=VIEWPORT, java_script_enabled=javascript, service_workers="block",
-            locale="ar" if locale == "ar" else "en-US",
+            viewport=VIEWPORT, java_script_enabled=sc.spec.javascript, service_workers="block",
+            locale="ar" if sc.spec.locale == "ar" else "en-US",
         )
         slot = _Slot(context, await context.new_page())
         await context.route("**/*", slot.handle)
         self._slots.append(slot)
         return slot
 
-    def _release(self, slot: _Slot, javascript: bool, locale: str) -> None:
+    def _release(self, slot: _Slot, sc: LoadedScenario) -> None:
         slot.site = None
-        self._idle.setdefault((javascript, locale), []).append(slot)
+        slot.platform = sc.platform
+        self._idle.setdefault(self._key(sc), []).append(slot)
 
     async def close(self) -> None:
         for slot in self._slots:
@@ -300,13 +329,14 @@ class Replayer:
             msg = f"fixture missing: {', '.join(missing)} (in {sc.folder})"
             return self._broken(sc, started, [msg], [Annotation("error", sc.file, sc.line, msg)])
         out = (self.out_dir or Path(os.devnull)) / sc.platform / sc.name
-        slot = await self._acquire(sc.spec.javascript, sc.spec.locale)
+        slot = await self._acquire(sc)
         slot.site = site
         page = slot.page
         try:
             options = EngineOptions(
                 locale=sc.spec.locale, human=False, trace=self.trace and self.out_dir is not None,
                 proof_format="webp" if self.out_dir else "raw",
+                keep_failure_html=self.out_dir is not None,
                 static_page=not sc.spec.javascript,
                 base_url=sc.spec.base_url,
                 wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
@@ -315,7 +345,7 @@ class Replayer:
             post = Post(text=sc.spec.post.text, media=sc.media_paths(), account=sc.spec.account)
             result = await engine.run(page, post, out if self.out_dir else _scratch(sc))
         finally:
-            self._release(slot, sc.spec.javascript, sc.spec.locale)
+            self._release(slot, sc)
         mismatches = compare(sc, result)
         return ScenarioResult(
             scenario=sc, passed=not mismatches, actual_status=result.status.value,
