@@ -192,11 +192,12 @@ def main() -> None:
         "baseline_poll_every_s": POLL_EVERY,
         "baseline_claimed": len({j for j, _ in baseline}),
         "baseline_latency_p50_ms": round(_pct(base_lat, 0.5), 1),
+        "latency_ratio": round(_pct(base_lat, 0.5) / max(_pct(latencies, 0.5), 0.001), 1),
         "double_claims": sum(1 for n in counts.values() if n > 1),
         "note": "baseline: same 50 devices polling every 5 s, fewer jobs to keep the run short",
     }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key:>26}: {value}")
