@@ -50,16 +50,8 @@ def _register() -> None:
         server_commands,
     )
 
-    for module in (
-        browser_commands,
-        capture_commands,
-        daemon_commands,
-        demo_commands,
-        engine_commands,
-        replay_commands,
-        sandbox_commands,
-        server_commands,
-    ):
+    for module in (browser_commands, capture_commands, daemon_commands, demo_commands,
+                   engine_commands, replay_commands, sandbox_commands, server_commands):
         module.register(main)
 
 

@@ -149,7 +149,7 @@ class Daemon:
                 beat.cancel()
                 # Results written during the run should leave before we do, if the server
                 # lets them; whatever does not stays in the outbox for the next start.
-                await self.outbox.flush_all(timeout=10.0)
+                await self.outbox.flush(None, timeout=10.0)
                 sender_stop.set()
                 await asyncio.gather(sender, return_exceptions=True)
                 status.cancel()

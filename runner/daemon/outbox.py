@@ -185,25 +185,12 @@ class Outbox:
 
     # ---- sending -----------------------------------------------------------------------
 
-    async def flush(self, job_id: str, timeout: float) -> bool:
-        """Wait until this job's items are all delivered (True) or the time is up."""
+    async def flush(self, job_id: str | None, timeout: float) -> bool:
+        """Wait until this job's items (None: all items) are delivered (True) or time is up."""
         deadline = time.monotonic() + timeout
         self._changed.set()
         async with self._delivered:
             while self.pending(job_id):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._delivered.wait(), remaining)
-        return True
-
-    async def flush_all(self, timeout: float) -> bool:
-        """Wait until nothing is pending (True) or the time is up."""
-        deadline = time.monotonic() + timeout
-        self._changed.set()
-        async with self._delivered:
-            while self.pending():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

@@ -150,19 +150,7 @@ class SqliteJobs(SqliteCore):
     ) -> str:
         """Record a stored proof; a repeat of (run, kind, sha256) is the same proof."""
         with self._tx() as db:
-            self._held(db, job_id, device_id, lease)
-            self._run(db, job_id, run_id, lease)
-            now = self.clock()
-            db.execute(
-                "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (asset.asset_id, asset.content_type, asset.size, now),
-            )
-            db.execute(
-                "INSERT INTO run_proofs (run_id, kind, sha256, asset_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
-                (run_id, kind.value, asset.sha256, asset.asset_id, now),
-            )
+            self._run_file(db, "run_proofs", job_id, device_id, lease, run_id, kind.value, asset)
             db.execute(
                 "UPDATE publishing_jobs SET proof_screenshot_asset_id = ? WHERE id = ?",
                 (asset.asset_id, job_id),
@@ -175,20 +163,27 @@ class SqliteJobs(SqliteCore):
     ) -> str:
         """Record a failure snapshot; a repeat of (run, kind, sha256) is the same one."""
         with self._tx() as db:
-            self._held(db, job_id, device_id, lease)
-            self._run(db, job_id, run_id, lease)
-            now = self.clock()
-            db.execute(
-                "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO NOTHING",
-                (asset.asset_id, asset.content_type, asset.size, now),
-            )
-            db.execute(
-                "INSERT INTO run_snapshots (run_id, kind, sha256, asset_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
-                (run_id, kind.value, asset.sha256, asset.asset_id, now),
-            )
+            self._run_file(db, "run_snapshots", job_id, device_id, lease, run_id, kind.value,
+                           asset)
         return asset.asset_id
+
+    def _run_file(self, db: sqlite3.Connection, table: str, job_id: str, device_id: str,
+                  lease: str, run_id: str, kind: str, asset: s.Asset) -> None:
+        """A run's stored file (proof or snapshot), checked to belong to the holder's run."""
+        self._held(db, job_id, device_id, lease)
+        self._run(db, job_id, run_id, lease)
+        now = self.clock()
+        db.execute(
+            "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (asset.asset_id, asset.content_type, asset.size, now),
+        )
+        assert table in ("run_proofs", "run_snapshots")  # never from input
+        db.execute(
+            f"INSERT INTO {table} (run_id, kind, sha256, asset_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
+            (run_id, kind, asset.sha256, asset.asset_id, now),
+        )
 
     def awaiting_confirm(
         self, job_id: str, device_id: str, req: s.AwaitingConfirmRequest
