@@ -11,7 +11,7 @@ import pytest
 from runner.errors import ConfigError
 from server import auth, settings, wakeup
 from server import schemas as s
-from server.assets import sniff
+from server.assets import IMAGE_TYPES, MEDIA_TYPES, sniff
 from server.states import derive_post_status
 from server.store import SqliteStore, migrate
 
@@ -43,7 +43,11 @@ def test_sniff_trusts_magic_bytes_only() -> None:
     assert sniff(b"\xff\xd8\xff\xe0") == "image/jpeg"
     assert sniff(b"RIFF\0\0\0\0WEBPVP8 ") == "image/webp"
     assert sniff(b"\0\0\0\x18ftypmp42") == "video/mp4"
-    assert sniff(b"<html>") is None
+    assert sniff(b"PK\x03\x04....") == "application/zip"
+    # HTML is recognised (failure snapshots) but is no image or medium: those uploads 415.
+    assert sniff(b"  <!DOCTYPE html><html>") == "text/html"
+    assert "text/html" not in IMAGE_TYPES | MEDIA_TYPES
+    assert sniff(b"GIF8") is None and sniff(b"hello") is None
 
 
 def test_tokens_are_generated_once_and_owner_only(tmp_path: Path) -> None:
