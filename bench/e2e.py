@@ -54,6 +54,7 @@ def children(pid: int) -> list[int]:
 
 async def measure(posts: int, idle: float, baseline_posts: int) -> dict[str, object]:
     from runner.client import ServerClient
+    from runner.daemon.profiles import seed_cookies
     from sandbox import SandboxServer
     from server import schemas as s
     from server.serve import ServerThread
@@ -63,7 +64,7 @@ async def measure(posts: int, idle: float, baseline_posts: int) -> dict[str, obj
     with SandboxServer() as sb, ServerThread(ServerSettings(
             port=0, data_dir=home / "server", operator_token="op", enroll_token="en")) as srv:
         profile = home / "profiles" / "sandbox" / "main"
-        await seed(profile, sb.state.login_cookie("main"))
+        await seed_cookies(profile, [sb.state.login_cookie("main")])
         env = {**os.environ, "PUBLISH_RUNNER_HOME": str(home),
                "PUBLISH_RUNNER_CONFIG": str(home / "none.yaml")}
         log = (home / "daemon.log").open("wb")
@@ -125,17 +126,6 @@ async def measure(posts: int, idle: float, baseline_posts: int) -> dict[str, obj
         "baseline_cold_publish_p50_s": round(median(baseline), 3),
         "ratio": round(median(baseline) / median(latencies), 2),
     }
-
-
-async def seed(profile: Path, cookie: dict[str, str]) -> None:
-    from playwright.async_api import async_playwright
-
-    from runner.browser import discover, launch_persistent
-
-    async with async_playwright() as pw:
-        context = await launch_persistent(pw, discover(None), profile, headless=True)
-        await context.add_cookies([{**cookie, "expires": time.time() + 86400}])  # type: ignore[list-item]
-        await context.close()
 
 
 def main() -> None:

@@ -7,10 +7,12 @@ the browser through Playwright objects returned from here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import BrowserError
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Playwright, ViewportSize
+    from playwright.async_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,28 @@ async def launch_persistent(
 
 # A viewport that keeps proofs legible and looks like a laptop window.
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+
+
+@contextlib.asynccontextmanager
+async def open_page(pw: Playwright, choice: BrowserChoice, *, profile: Path | None,
+                    headless: bool, cookies: list[Any] | None = None) -> AsyncIterator[Page]:
+    """One page for a one-off run (publish, capture): in a logged-in profile, or in a fresh
+    context given `cookies`; everything it opened is closed afterwards."""
+    owned: Browser | None = None
+    if profile is not None:
+        context = await launch_persistent(pw, choice, profile, headless=headless,
+                                          viewport=VIEWPORT)
+    else:
+        owned = await launch(pw, choice, headless=headless)
+        context = await owned.new_context(viewport=VIEWPORT)
+    try:
+        if cookies:
+            await context.add_cookies(cookies)
+        yield context.pages[0] if context.pages else await context.new_page()
+    finally:
+        await context.close()
+        if owned is not None:
+            await owned.close()
 
 
 def has_display() -> bool:

@@ -16,18 +16,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
 
 from PIL import Image, ImageDraw
 
-from runner.browser import discover, launch_persistent, resolve_headless
+from runner.browser import resolve_headless
 from runner.client import ServerClient
 from runner.daemon.daemon import Daemon
+from runner.daemon.profiles import seed_cookies
 from runner.daemon.settings import DaemonSettings
 from server import schemas as s
-
-if TYPE_CHECKING:
-    from playwright._impl._api_structures import SetCookieParam
 
 
 @dataclass(frozen=True)
@@ -72,20 +69,6 @@ def demo_image() -> bytes:
     return buf.getvalue()
 
 
-async def _seed_profiles(settings: DaemonSettings, cookies: dict[str, dict[str, Any]]) -> None:
-    """Log each profile in once, as an operator does by hand on a real platform."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        for account in settings.account_list():
-            context = await launch_persistent(pw, discover(settings.browser), account.profile,
-                                              headless=True)
-            cookie = cast("SetCookieParam", {**cookies[account.name],
-                                             "expires": time.time() + 86400})
-            await context.add_cookies([cookie])
-            await context.close()
-
-
 async def _wait_terminal(ops: ServerClient, job_id: str, timeout: float) -> s.JobDetail:
     deadline = time.monotonic() + timeout
     while True:
@@ -116,7 +99,9 @@ async def run_demo(out: Path, headed: bool = False, timeout: float = 120.0) -> l
             "min_gap_s": 0, "concurrency": {"sandbox": 2}, "max_parallel": 2,
             "notify": False, "device_name": "demo-workstation",
         })
-        await _seed_profiles(settings, {a: sb.state.login_cookie(a) for a in accounts})
+        for account in settings.account_list():  # logged in once, as by an operator
+            await seed_cookies(account.profile, [sb.state.login_cookie(account.name)],
+                               settings.browser)
         daemon = Daemon(settings, srv.url, enroll_token=enroll)
         running = asyncio.create_task(daemon.run())
         outcomes = []

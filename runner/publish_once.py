@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.async_api import async_playwright
 
-from runner.browser import VIEWPORT, discover, launch, launch_persistent, resolve_headless
+from runner.browser import discover, open_page, resolve_headless
 from runner.engine import Engine, RunResult, load_platform
 from runner.engine.engine import EngineOptions, Post
 
@@ -82,19 +82,11 @@ async def publish_once(
 
             sandbox = stack.enter_context(SandboxServer())
             base_url = sandbox.url
-        async with async_playwright() as pw:
-            choice = discover(browser)
-            if profile is not None:
-                context = await launch_persistent(pw, choice, profile, headless=headless,
-                                                  viewport=VIEWPORT)
-            else:
-                browser_ = await launch(pw, choice, headless=headless)
-                context = await browser_.new_context(viewport=VIEWPORT)
-            if sandbox is not None:
-                await context.add_cookies([sandbox.state.login_cookie(account)])  # type: ignore[list-item]
-            page = context.pages[0] if context.pages else await context.new_page()
+        cookies = [sandbox.state.login_cookie(account)] if sandbox is not None else None
+        async with async_playwright() as pw, open_page(
+                pw, discover(browser), profile=profile, headless=headless,
+                cookies=cookies) as page:
             engine = Engine(plat, EngineOptions(locale=locale, base_url=base_url))
             post = Post(text=text, media=tuple(m.resolve() for m in media or []), account=account)
             result = await engine.run(page, post, out_dir)
-            await context.close()
     return OnceResult(platform, result, out_dir)

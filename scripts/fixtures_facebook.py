@@ -14,11 +14,11 @@ Run `.venv/bin/python scripts/fixtures_facebook.py`; it rewrites fixtures/facebo
 
 from __future__ import annotations
 
-import struct
-import zlib
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+
+from _fixturekit import tiny_png
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "facebook"
@@ -157,19 +157,6 @@ margin:6px 0;border:1px solid #dddfe2;border-radius:6px}
 font-size:20px;font-weight:700;padding:10px;margin-top:6px}
 .cp{max-width:500px;margin:80px auto;background:#fff;border-radius:8px;padding:24px}
 """
-
-
-def png(path: Path) -> None:
-    """A 2×2 opaque PNG (what the scenarios upload)."""
-    raw = b"".join(b"\x00" + bytes([8, 102, 255] * 2) for _ in range(2))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0,
-                                                                           0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def page(loc: L, state: str, url: str, body: str, title: str = "Facebook") -> str:
@@ -370,7 +357,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, html in build().items():
         (OUT / name).write_text(html, encoding="utf-8")
-    png(OUT / "photo.png")
+    tiny_png(OUT / "photo.png", (8, 102, 255))
     (OUT / "scenarios.yaml").write_text(scenarios(), encoding="utf-8")
 
 

@@ -11,11 +11,11 @@ Run `.venv/bin/python scripts/fixtures_linkedin.py`; it rewrites fixtures/linked
 
 from __future__ import annotations
 
-import struct
-import zlib
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+
+from _fixturekit import tiny_png
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "linkedin"
@@ -140,18 +140,6 @@ border-radius:16px;padding:6px 16px;font-weight:600;font-size:16px}
 button:disabled{background:#e8e8e8;color:rgba(0,0,0,.3)}
 .hidden-input{display:none}
 """
-
-
-def png(path: Path) -> None:
-    raw = b"".join(b"\x00" + bytes([10, 102, 194] * 2) for _ in range(2))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0,
-                                                                           0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def page(loc: L, state: str, url: str, body: str, title: str) -> str:
@@ -349,7 +337,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, html in build().items():
         (OUT / name).write_text(html, encoding="utf-8")
-    png(OUT / "photo.png")
+    tiny_png(OUT / "photo.png", (10, 102, 194))
     (OUT / "scenarios.yaml").write_text(scenarios(), encoding="utf-8")
 
 

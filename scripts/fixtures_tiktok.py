@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from _fixturekit import tiny_png
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "tiktok"
 DATE = "2026-11-28"
@@ -130,20 +132,6 @@ def mp4(path: Path) -> None:
     ftyp = b"isom" + struct.pack(">I", 0x200) + b"isomiso2avc1mp41"
     boxes = [(b"ftyp", ftyp), (b"free", b""), (b"mdat", b"")]
     path.write_bytes(b"".join(struct.pack(">I", 8 + len(d)) + k + d for k, d in boxes))
-
-
-def png(path: Path) -> None:
-    import zlib
-
-    raw = b"".join(b"\x00" + bytes([254, 44, 85] * 2) for _ in range(2))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0,
-                                                                           0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def page(loc: L, state: str, url: str, body: str, title: str, head: str = "") -> str:
@@ -336,7 +324,7 @@ def main() -> None:
     for name, html in build().items():
         (OUT / name).write_text(html, encoding="utf-8")
     mp4(OUT / "clip.mp4")
-    png(OUT / "photo.png")
+    tiny_png(OUT / "photo.png", (254, 44, 85))
     (OUT / "scenarios.yaml").write_text(scenarios(), encoding="utf-8")
 
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runner.capture.sanitize import sanitize
 from runner.capture.snapshot import snapshot_dom
@@ -153,7 +153,7 @@ async def capture(
     """
     from playwright.async_api import async_playwright
 
-    from runner.browser import VIEWPORT, discover, launch, launch_persistent, resolve_headless
+    from runner.browser import discover, open_page, resolve_headless
     from runner.engine import load_platform
 
     _check_phase(until_phase)
@@ -169,30 +169,16 @@ async def capture(
             base_url = server.url
             if cookies is None and account is not None:
                 cookies = [server.state.login_cookie(account)]  # type: ignore[list-item]
-        async with async_playwright() as pw:
-            choice = discover(browser)
-            owned: Any = None
-            if profile is not None:
-                context = await launch_persistent(pw, choice, profile, headless=headless,
-                                                  viewport=VIEWPORT)
-            else:
-                owned = await launch(pw, choice, headless=headless)
-                context = await owned.new_context(viewport=VIEWPORT)
-            try:
-                if cookies:
-                    await context.add_cookies(cookies)
-                page = context.pages[0] if context.pages else await context.new_page()
-                if until_phase is None:
-                    url = url or base_url or plat.playbook.header.base_url
-                return await capture_page(
-                    page, plat, state, url=url, until_phase=until_phase, text=text,
-                    media=media, account=account or "main", base_url=base_url,
-                    locale=locale, wait_for_operator=ask, out=target, root=root,
-                )
-            finally:
-                await context.close()
-                if owned is not None:
-                    await owned.close()
+        async with async_playwright() as pw, open_page(
+                pw, discover(browser), profile=profile, headless=headless,
+                cookies=cookies) as page:
+            if until_phase is None:
+                url = url or base_url or plat.playbook.header.base_url
+            return await capture_page(
+                page, plat, state, url=url, until_phase=until_phase, text=text,
+                media=media, account=account or "main", base_url=base_url,
+                locale=locale, wait_for_operator=ask, out=target, root=root,
+            )
     raise AssertionError("unreachable")  # pragma: no cover  (mypy: the with always returns)
 
 

@@ -12,14 +12,16 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from runner.browser import VIEWPORT, BrowserChoice, launch_persistent
 from runner.daemon.settings import Account
 from runner.errors import BrowserError
 
 if TYPE_CHECKING:
+    from playwright._impl._api_structures import SetCookieParam
     from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,24 @@ class Profiles:
         if self._cdp is not None:
             with contextlib.suppress(Exception):
                 await self._cdp.close()
+
+
+async def seed_cookies(profile: Path, cookies: list[dict[str, Any]],
+                       browser: str | None = None, *, days: float = 1.0) -> None:
+    """Put login cookies in a profile, as an operator's manual login does once. Session
+    cookies die with the browser, so each gets an expiry."""
+    from playwright.async_api import async_playwright
+
+    from runner.browser import discover
+
+    expires = time.time() + days * 86400
+    async with async_playwright() as pw:
+        context = await launch_persistent(pw, discover(browser), profile, headless=True)
+        try:
+            await context.add_cookies([cast("SetCookieParam", {**c, "expires": expires})
+                                       for c in cookies])
+        finally:
+            await context.close()
 
 
 def _alive(ctx: BrowserContext) -> bool:

@@ -24,7 +24,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from runner.engine import proofs, steps
-from runner.engine.locate import SelectorResolver, normalise, strip_bidi
+from runner.engine.locate import SelectorResolver, build, normalise, pick, strip_bidi
 from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES
 from runner.engine.result import Proof, RunResult, Status, StepRecord
 from runner.engine.templates import TemplateError, render, truthy
@@ -535,8 +535,6 @@ class _Run:
             raise AssertionFailed(step.message or f"{step.selector} is not {step.state}",
                                   StepContext(selector=step.selector))
         if step.text is not None:
-            from runner.engine.locate import pick
-
             have = normalise(await loc.inner_text())
             wanted = [normalise(t) for t in pick(step.text, self.options.locale)]
             if not any(w in have for w in wanted):
@@ -650,8 +648,6 @@ class _Run:
             self.values["vars"]["found"] = False
             return ("no recent posts listed",)
         attr = self.platform.selectors.test_id_attribute
-        from runner.engine.locate import build
-
         for i in range(await items.count()):
             item = items.nth(i)
             text_loc = item

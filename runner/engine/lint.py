@@ -118,21 +118,26 @@ def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> Lin
     root = root or project_root()
     paths = paths or default_paths(root)
     report = LintReport(files=len(paths))
-    sources: list[Source] = []
-    for path in paths:
-        try:
-            sources.append(load_yaml(path, _display(path, root)))
-        except DefinitionError as exc:
-            report.problems.extend(exc.problems)
-    selector_docs: dict[str, _SelectorDoc] = {}
+    loaded: dict[Path, Source | None] = {}
 
-    def selector_doc(path: Path) -> _SelectorDoc | None:
-        key = str(path.resolve())
-        if key not in selector_docs:
+    def source(path: Path) -> Source | None:
+        """Each file is read and its syntax problems reported once, however often used."""
+        key = path.resolve()
+        if key not in loaded:
             try:
-                src = load_yaml(path, _display(path, root))
+                loaded[key] = load_yaml(path, _display(path, root))
             except DefinitionError as exc:
                 report.problems.extend(exc.problems)
+                loaded[key] = None
+        return loaded[key]
+
+    selector_docs: dict[Path, _SelectorDoc] = {}
+
+    def selector_doc(path: Path) -> _SelectorDoc | None:
+        key = path.resolve()
+        if key not in selector_docs:
+            src = source(path)
+            if src is None:
                 return None
             model, _, problems = parse_selector_file(src)
             report.problems.extend(problems)
@@ -141,8 +146,10 @@ def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> Lin
             selector_docs[key] = _SelectorDoc(src, model)
         return selector_docs[key]
 
-    for src in sources:
-        path = Path(src.file) if Path(src.file).is_absolute() else root / src.file
+    for path in paths:
+        src = source(path)
+        if src is None:
+            continue
         if _kind(src) == "selectors":
             selector_doc(path)
             continue

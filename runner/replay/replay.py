@@ -97,12 +97,12 @@ class ReplayReport:
 class _FixtureSite:
     """Answers the browser's requests from a scenario's fixture files."""
 
-    def __init__(self, scenario: LoadedScenario) -> None:
+    def __init__(self, scenario: LoadedScenario, cache: dict[Path, bytes]) -> None:
         self.scenario = scenario
         self.routes = [(glob_to_regex(glob), target)
                        for glob, target in scenario.spec.pages.items()]
         self.overrides: dict[str, str] = {}  # URL → fixture, set by `after`
-        self.cache: dict[str, bytes] = {}
+        self.cache = cache  # shared by the run: scenarios serve the same pages
         self.redirect_to: str | None = None  # a redirect served, its target not yet
 
     def missing(self) -> list[str]:
@@ -111,9 +111,10 @@ class _FixtureSite:
         return [f for f in files if not (self.scenario.folder / f).is_file()]
 
     def _body(self, name: str) -> bytes:
-        if name not in self.cache:
-            self.cache[name] = (self.scenario.folder / name).read_bytes()
-        return self.cache[name]
+        path = self.scenario.folder / name
+        if path not in self.cache:
+            self.cache[path] = path.read_bytes()
+        return self.cache[path]
 
     async def handle(self, route: Route) -> None:
         request = route.request
@@ -252,6 +253,7 @@ class Replayer:
         self._platforms: dict[str, Platform | DefinitionError] = {}
         self._idle: dict[tuple[bool, str], list[_Slot]] = {}
         self._slots: list[_Slot] = []
+        self._pages: dict[Path, bytes] = {}
 
     @staticmethod
     def _key(sc: LoadedScenario) -> tuple[bool, str]:
@@ -318,7 +320,7 @@ class Replayer:
 
     async def replay(self, sc: LoadedScenario) -> ScenarioResult:
         started = time.perf_counter()
-        site = _FixtureSite(sc)
+        site = _FixtureSite(sc, self._pages)
         try:
             platform = self.platform(sc.platform)
         except DefinitionError as exc:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, Upl
 
 from server import auth, errors
 from server import schemas as s
-from server.api.deps import ERROR_RESPONSES, DeviceId, State, require_enroll
+from server.api.deps import ERROR_RESPONSES, DeviceId, ServerState, State, require_enroll
 from server.assets import IMAGE_TYPES, SNAPSHOT_TYPES
 from server.wakeup import matcher
 
@@ -115,43 +115,51 @@ async def events(
     return state.store.add_events(job_id, caller, body)
 
 
+class RunFile:
+    """The multipart fields of every file a device uploads for a run (proofs, snapshots)."""
+
+    def __init__(
+        self,
+        file: Annotated[UploadFile, File()],
+        lease_token: Annotated[str, Form(alias="leaseToken", min_length=1, max_length=200)],
+        run_id: Annotated[str, Form(alias="runId", min_length=1, max_length=100)],
+        sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
+    ) -> None:
+        self.file = file
+        self.lease_token = lease_token
+        self.run_id = run_id
+        self.sha256 = sha256
+
+    async def save(self, state: ServerState, job_id: str, caller: str,
+                   allowed: frozenset[str]) -> s.Asset:
+        """Checked as the holder's before a byte is stored; the bytes' type must be allowed."""
+        state.store.check_held(job_id, caller, self.lease_token, self.run_id)
+        return await state.assets.save(self.file, allowed=allowed, expected_sha256=self.sha256)
+
+
 @router.post("/api/publishing/jobs/{jobId}/proofs", response_model=s.ProofResponse,
              tags=["device"])
 async def proofs(
-    job_id: JobId,
-    state: State,
-    caller: DeviceId,
-    file: Annotated[UploadFile, File()],
-    lease_token: Annotated[str, Form(alias="leaseToken", min_length=1, max_length=200)],
-    run_id: Annotated[str, Form(alias="runId", min_length=1, max_length=100)],
+    job_id: JobId, state: State, caller: DeviceId, upload: Annotated[RunFile, Depends()],
     kind: Annotated[s.ProofKind, Form()],
-    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> s.ProofResponse:
     """A screenshot (PNG, JPEG, WebP); idempotent by (runId, kind, sha256)."""
-    state.store.check_held(job_id, caller, lease_token, run_id)
-    asset = await state.assets.save(file, allowed=IMAGE_TYPES, expected_sha256=sha256)
-    asset_id = state.store.add_proof(job_id, caller, lease_token, run_id, kind, asset)
-    return s.ProofResponse(asset_id=asset_id)
+    asset = await upload.save(state, job_id, caller, IMAGE_TYPES)
+    return s.ProofResponse(asset_id=state.store.add_proof(
+        job_id, caller, upload.lease_token, upload.run_id, kind, asset))
 
 
 @router.post("/api/publishing/jobs/{jobId}/snapshots", response_model=s.ProofResponse,
              tags=["device"])
 async def snapshots(
-    job_id: JobId,
-    state: State,
-    caller: DeviceId,
-    file: Annotated[UploadFile, File()],
-    lease_token: Annotated[str, Form(alias="leaseToken", min_length=1, max_length=200)],
-    run_id: Annotated[str, Form(alias="runId", min_length=1, max_length=100)],
+    job_id: JobId, state: State, caller: DeviceId, upload: Annotated[RunFile, Depends()],
     kind: Annotated[s.SnapshotKind, Form()],
-    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> s.ProofResponse:
     """A failed run's page HTML (`failure_html`) or Playwright trace zip (`trace`), kept for
     diagnosis and for turning into a fixture; idempotent by (runId, kind, sha256)."""
-    state.store.check_held(job_id, caller, lease_token, run_id)
-    asset = await state.assets.save(file, allowed=SNAPSHOT_TYPES, expected_sha256=sha256)
-    asset_id = state.store.add_snapshot(job_id, caller, lease_token, run_id, kind, asset)
-    return s.ProofResponse(asset_id=asset_id)
+    asset = await upload.save(state, job_id, caller, SNAPSHOT_TYPES)
+    return s.ProofResponse(asset_id=state.store.add_snapshot(
+        job_id, caller, upload.lease_token, upload.run_id, kind, asset))
 
 
 @router.post(

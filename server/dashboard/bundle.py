@@ -52,23 +52,19 @@ def build(
             z.writestr(f"{folder}/logs.txt", _log_text(run))
             z.writestr(f"{folder}/logs.json",
                        _json([e.model_dump(mode="json", by_alias=True) for e in run.logs]))
-            for proof in run.proofs:
-                found = asset(proof.asset_id)
+            files = [(f"proof-{p.kind.value}", p.asset_id, p.sha256) for p in run.proofs]
+            files += [(f.kind.value, f.asset_id, f.sha256) for f in run.snapshots]
+            for name, asset_id, sha256 in files:
+                found = asset(asset_id)
                 if found is None:
-                    missing.append(proof.asset_id)
+                    missing.append(asset_id)
                     continue
                 record, path = found
                 ext = EXTENSIONS.get(record.content_type, "bin")
-                z.write(path, f"{folder}/proof-{proof.kind.value}-{proof.sha256[:12]}.{ext}",
-                        compress_type=zipfile.ZIP_STORED)
-            for snap in run.snapshots:
-                found = asset(snap.asset_id)
-                if found is None:
-                    missing.append(snap.asset_id)
-                    continue
-                record, path = found
-                ext = EXTENSIONS.get(record.content_type, "bin")
-                z.write(path, f"{folder}/{snap.kind.value}-{snap.sha256[:12]}.{ext}")
+                # Images are compressed already; HTML and traces are worth deflating.
+                z.write(path, f"{folder}/{name}-{sha256[:12]}.{ext}",
+                        compress_type=zipfile.ZIP_STORED if ext in ("png", "jpg", "gif",
+                                                                     "webp") else None)
         summary = {
             "jobId": job.id, "postId": job.post_id, "deviceIds": device_ids,
             "platform": job.platform, "account": job.account, "status": job.status.value,

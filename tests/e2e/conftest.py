@@ -216,17 +216,9 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
 def seed_profile(aio: Any, profile: Path, cookie: dict[str, Any]) -> None:
     """Log a persistent profile in, as an operator would once by hand."""
-    from playwright.async_api import async_playwright
+    from runner.daemon.profiles import seed_cookies
 
-    from runner.browser import discover, launch_persistent
-
-    async def go() -> None:
-        async with async_playwright() as pw:
-            context = await launch_persistent(pw, discover(None), profile, headless=True)
-            await context.add_cookies([{**cookie, "expires": time.time() + 86400}])
-            await context.close()
-
-    aio.run(go())
+    aio.run(seed_cookies(profile, [cookie]))
 
 
 @pytest.fixture
