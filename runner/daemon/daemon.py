@@ -41,6 +41,7 @@ from server import schemas as s
 log = logging.getLogger(__name__)
 
 SENDER_BUDGET_S = 10.0
+BUSY_CLAIM_WAIT_S = 2.0
 
 
 class Daemon:
@@ -290,12 +291,17 @@ class Daemon:
                 continue
             self.status.update(state="waiting for a job")
             log.debug("claiming for %s", ", ".join(a.key for a in free))
+            # A claim in flight is never abandoned for a freed profile: the server may have
+            # handed us a job already, which would then sit CLAIMED until recovery. While
+            # other profiles work, polls are short instead, so a freed one joins soon.
+            wait = self.settings.claim_wait_s if not self._busy else min(
+                self.settings.claim_wait_s, BUSY_CLAIM_WAIT_S)
             request = s.ClaimRequest(
                 platforms=sorted({a.platform for a in free}),
                 accounts=[s.Target(platform=a.platform, account=a.name) for a in free],
-                wait_sec=self.settings.claim_wait_s)
+                wait_sec=wait)
             claim_task = asyncio.ensure_future(self.client.claim(request))
-            await _first(claim_task, self.stopping.wait(), self._slots_changed.wait())
+            await _first(claim_task, self.stopping.wait())
             if not claim_task.done():
                 claim_task.cancel()  # a job claimed in this instant goes back by recovery
                 with contextlib.suppress(BaseException):
