@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from server import schemas as s
+from contract import models as s
 from server.store import SqliteStore
 
 OPERATOR, ENROLL = "bench-operator", "bench-enroll"

@@ -53,10 +53,10 @@ def children(pid: int) -> list[int]:
 
 
 async def measure(posts: int, idle: float, baseline_posts: int) -> dict[str, object]:
+    from contract import models as s
     from runner.client import ServerClient
-    from runner.daemon.profiles import seed_cookies
+    from runner.device.profiles import seed_cookies
     from sandbox import SandboxServer
-    from server import schemas as s
     from server.serve import ServerThread
     from server.settings import ServerSettings
 

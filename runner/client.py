@@ -1,6 +1,6 @@
 """The runner's client for the publishing server: typed calls, retries, errors in our terms.
 
-Every call sends and parses the models of `server.schemas` (the one definition of the
+Every call sends and parses the models of `contract.models` (the one definition of the
 contract). Network errors, 408, 429, 5xx and unreadable replies are retried with exponential
 backoff and full jitter, honouring `Retry-After`, within a time budget per call; other 4xx are
 never retried. What leaves this module is a `ServerError`: `ServerUnavailable` (try later),
@@ -25,8 +25,8 @@ import httpx
 import pydantic
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_delay
 
-from runner.errors import LeaseLost, ServerRejected, ServerUnavailable
-from server import schemas as s
+from common.errors import LeaseLost, ServerRejected, ServerUnavailable
+from contract import models as s
 
 log = logging.getLogger(__name__)
 

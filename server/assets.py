@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 
 CHUNK = 64 * 1024  # bytes
 

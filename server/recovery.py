@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from server import schemas as s
+from contract import models as s
 from server.settings import ServerSettings
 from server.store import Recovered, Store
 from server.wakeup import Wakeup

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from runner import settings as base
+from common import settings as base
 
 ENV_PREFIX = "PUBLISH_RUNNER_SERVER_"
 SECTION = "server"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.schemas import ACTIVE_JOB_STATUSES, JobStatus, PostStatus
+from contract.models import ACTIVE_JOB_STATUSES, JobStatus, PostStatus
 
 CANCELLABLE = frozenset(
     {

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from server import schemas as s
+from contract import models as s
 from server.store import Store
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.errors import ConfigError, DefinitionError
 from runner.capture.sanitize import sanitize
 from runner.capture.snapshot import snapshot_dom
-from runner.errors import ConfigError, DefinitionError
 
 if TYPE_CHECKING:
     from playwright._impl._api_structures import SetCookieParam

@@ -7,9 +7,9 @@ import sys
 
 import click
 
+from common.errors import PublishRunnerError
+from common.logs import configure
 from runner import __version__
-from runner.errors import PublishRunnerError
-from runner.logs import configure
 
 
 class _Group(click.Group):

@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from runner.settings import default_config_file
+from common.settings import default_config_file
 
 
 def _settings(config: Path | None, flags: dict[str, Any]) -> Any:
-    from runner import settings as base
-    from runner.daemon.settings import DaemonSettings
+    from common import settings as base
+    from runner.device.settings import DaemonSettings
 
     return base.load(DaemonSettings, file=config or default_config_file(), section="runner",
                      flags=flags)
@@ -61,7 +61,7 @@ def _flags(**kw: Any) -> dict[str, Any]:
 @click.option("--db", help="Embedded server's database (default: under the data dir).")
 def run_cmd(config: Path | None, **kw: Any) -> None:
     """Run the device daemon: claim due jobs and publish them in the accounts' profiles."""
-    from runner.daemon.app import run
+    from runner.cli.embedded import run
 
     settings = _settings(config, _flags(**kw))
     sys.exit(run(settings))
@@ -76,7 +76,7 @@ def run_cmd(config: Path | None, **kw: Any) -> None:
 def login_cmd(platform: str, account: str, config: Path | None, base_url: str | None,
               timeout: float) -> None:
     """Open the account's profile at the platform's login page and wait until logged in."""
-    from runner.daemon.profile_tools import login
+    from runner.device.profile_tools import login
 
     flags: dict[str, Any] = {"accounts": [f"{platform}/{account}"]}
     if base_url:
@@ -91,7 +91,7 @@ def login_cmd(platform: str, account: str, config: Path | None, base_url: str | 
 @common
 def check_login_cmd(config: Path | None, **kw: Any) -> None:
     """Check every profile's login and report it to the server (NEEDS_LOGIN jobs requeue)."""
-    from runner.daemon.profile_tools import check_all
+    from runner.device.profile_tools import check_all
 
     settings = _settings(config, _flags(**kw))
     results = asyncio.run(check_all(settings))

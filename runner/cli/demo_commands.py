@@ -18,7 +18,7 @@ def demo_cmd(out: Path, headed: bool) -> None:
     """Run an embedded server, the sandbox and the daemon; schedule a text post, an image
     post, an Arabic-UI post, a login wall and a selector failure; print the outcomes with
     their proof files. Exits 0 only when every outcome is the expected one."""
-    from runner.demo import render, run_demo
+    from runner.cli.demo import render, run_demo
 
     outcomes = asyncio.run(run_demo(out, headed))
     click.echo(render(outcomes))

@@ -39,7 +39,7 @@ def _operator_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _operator(config: Path | None, server_url: str | None, token: str | None) -> Any:
-    from runner import settings as base
+    from common import settings as base
     from runner.client import ServerClient
     from server import auth
     from server import settings as server_settings
@@ -94,7 +94,7 @@ def register(group: click.Group) -> None:
 @_config_option
 def serve(config: Path | None, **flags: Any) -> None:
     """Run the reference publishing server."""
-    from runner import settings as base
+    from common import settings as base
     from server import auth
     from server import serve as serving
     from server import settings as server_settings
@@ -123,7 +123,7 @@ def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path,
          at: str | None, confirm_mode: str, config: Path | None, server_url: str | None,
          operator_token: str | None, as_json: bool) -> None:
     """Create, approve and schedule a post in one go."""
-    from server import schemas as s
+    from contract import models as s
 
     when = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
     if when.tzinfo is None:
@@ -153,7 +153,7 @@ def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path,
 def jobs(status: str | None, config: Path | None, server_url: str | None,
          operator_token: str | None, as_json: bool) -> None:
     """List publishing jobs."""
-    from server import schemas as s
+    from contract import models as s
 
     async def go() -> list[s.Job]:
         async with _operator(config, server_url, operator_token) as client:
@@ -170,7 +170,7 @@ def jobs(status: str | None, config: Path | None, server_url: str | None,
 def job(job_id: str, config: Path | None, server_url: str | None, operator_token: str | None,
         as_json: bool) -> None:
     """A job with its runs, logs and proof links."""
-    from server import schemas as s
+    from contract import models as s
 
     async def go() -> tuple[s.JobDetail, str]:
         async with _operator(config, server_url, operator_token) as client:

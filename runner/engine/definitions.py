@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from common.errors import DefinitionError, Problem
 from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES, Playbook, PlaybookHeader
 from runner.engine.selectorfile import SelectorFile
 from runner.engine.steps import STEP_TYPES, Step
 from runner.engine.yamlsrc import PathKey, Source, load_yaml
-from runner.errors import DefinitionError, Problem
 
 
 def project_root() -> Path:

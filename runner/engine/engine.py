@@ -23,12 +23,7 @@ from urllib.parse import urljoin
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from runner.engine import proofs, steps
-from runner.engine.locate import SelectorResolver, build, normalise, pick, strip_bidi
-from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES
-from runner.engine.result import Proof, RunResult, Status, StepRecord
-from runner.engine.templates import TemplateError, render, truthy
-from runner.errors import (
+from common.errors import (
     AssertionFailed,
     ChallengeRequired,
     ClickIntercepted,
@@ -39,7 +34,12 @@ from runner.errors import (
     StepError,
     StepTimeout,
 )
-from runner.logs import log_context
+from common.logs import log_context
+from runner.engine import proofs, steps
+from runner.engine.locate import SelectorResolver, build, normalise, pick, strip_bidi
+from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES
+from runner.engine.result import Proof, RunResult, Status, StepRecord
+from runner.engine.templates import TemplateError, render, truthy
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import DefinitionError, Problem
 from runner.engine.definitions import (
     _display,
     cross_check,
@@ -21,7 +22,6 @@ from runner.engine.definitions import (
 from runner.engine.playbook import Playbook
 from runner.engine.selectorfile import LOCALISED, SelectorFile
 from runner.engine.yamlsrc import Source, load_yaml
-from runner.errors import DefinitionError, Problem
 
 # Class names made by CSS-in-JS tools and minifiers change with every deploy.
 _GENERATED_CLASS = re.compile(

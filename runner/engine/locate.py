@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from common.errors import SelectorNotFound, StepContext
 from runner.engine.selectorfile import Candidate, Localised, SelectorDef
-from runner.errors import SelectorNotFound, StepContext
 
 if TYPE_CHECKING:
     from playwright.async_api import FrameLocator, Locator, Page

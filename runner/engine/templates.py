@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from runner.errors import PublishRunnerError
+from common.errors import PublishRunnerError
 
 _PLACEHOLDER = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from runner.errors import DefinitionError, Problem
+from common.errors import DefinitionError, Problem
 
 PathKey = tuple[str | int, ...]
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common.errors import DefinitionError
 from runner.browser import VIEWPORT
 from runner.engine import Engine, Status, load_platform
 from runner.engine.definitions import Platform, project_root
 from runner.engine.engine import EngineHooks, EngineOptions, Post, glob_to_regex
 from runner.engine.result import RunResult
-from runner.errors import DefinitionError
 from runner.replay.scenarios import LoadedScenario, Redirect
 
 if TYPE_CHECKING:

@@ -29,10 +29,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from common.errors import DefinitionError
 from runner.engine.definitions import _validation_problems
 from runner.engine.playbook import PHASES
 from runner.engine.yamlsrc import load_yaml
-from runner.errors import DefinitionError
 
 
 class _Strict(BaseModel):

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from contract import models as s
 from server import auth, errors
-from server import schemas as s
 from server.assets import AssetFiles
 from server.settings import ServerSettings
 from server.store import Store

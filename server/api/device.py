@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
 
+from contract import models as s
 from server import auth, errors
-from server import schemas as s
 from server.api.deps import ERROR_RESPONSES, DeviceId, ServerState, State, require_enroll
 from server.assets import IMAGE_TYPES, SNAPSHOT_TYPES
 from server.wakeup import matcher

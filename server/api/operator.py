@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
+from contract import models as s
 from server import errors, states
-from server import schemas as s
 from server.api.deps import ERROR_RESPONSES, Operator, State, operator_or_device
 from server.assets import MEDIA_TYPES
 

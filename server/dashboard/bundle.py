@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from server import schemas as s
+from contract import models as s
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
               "video/mp4": "mp4", "text/html": "html", "application/zip": "zip"}

@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from contract import models as s
 from server import auth, errors, states
-from server import schemas as s
 from server.api import operator
 from server.api.deps import ServerState
 from server.assets import MEDIA_TYPES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.errors import ConfigError
+from common.errors import ConfigError
 from server.store.base import Recovered, Store, Stuck
 from server.store.sqlite import SqliteStore
 

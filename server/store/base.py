@@ -11,7 +11,7 @@ import abc
 from dataclasses import dataclass
 from datetime import datetime
 
-from server import schemas as s
+from contract import models as s
 
 
 @dataclass(frozen=True)

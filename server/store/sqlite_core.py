@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 from server.states import derive_post_status
 from server.store.migrate import migrate
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 from server.store.base import Recovered
 from server.store.sqlite_core import SqliteCore, new_id, to_dt
 

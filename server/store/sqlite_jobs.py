@@ -9,8 +9,8 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 from server.store.sqlite_core import SqliteCore, new_id
 
 LIVE_RUN_JOB = ("RUNNING", "AWAITING_CONFIRM")

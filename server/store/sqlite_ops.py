@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 from server.states import CANCELLABLE, RETRYABLE
 from server.store.sqlite_core import SqliteCore, must_dt, to_dt
 

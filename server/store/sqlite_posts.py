@@ -6,8 +6,8 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 
+from contract import models as s
 from server import errors
-from server import schemas as s
 from server.states import SCHEDULABLE_POSTS
 from server.store.sqlite_core import SqliteCore, new_id
 

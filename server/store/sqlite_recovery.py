@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from server import schemas as s
+from contract import models as s
 from server.store.base import Recovered, Stuck
 from server.store.sqlite_core import SqliteCore
 

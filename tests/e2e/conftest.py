@@ -216,7 +216,7 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
 def seed_profile(aio: Any, profile: Path, cookie: dict[str, Any]) -> None:
     """Log a persistent profile in, as an operator would once by hand."""
-    from runner.daemon.profiles import seed_cookies
+    from runner.device.profiles import seed_cookies
 
     aio.run(seed_cookies(profile, [cookie]))
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from common.errors import BrowserError
 from runner.browser import discover, launch_args
-from runner.errors import BrowserError
 
 
 def test_discovery_finds_a_browser_and_honours_a_path() -> None:

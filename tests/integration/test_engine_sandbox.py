@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from common.errors import RunCancelled
 from runner.engine import Engine, Status, load_platform
 from runner.engine.engine import EngineHooks, EngineOptions, Post
 from runner.engine.result import Proof, StepRecord
-from runner.errors import RunCancelled
 
 pytestmark = pytest.mark.browser
 

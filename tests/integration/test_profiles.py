@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from runner.daemon.profiles import Profiles
-from runner.daemon.settings import Account
-from runner.daemon.status import StatusLine
+from runner.device.profiles import Profiles
+from runner.device.settings import Account
+from runner.device.status import StatusLine
 
 pytestmark = pytest.mark.browser
 

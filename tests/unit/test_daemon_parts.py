@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from runner import settings as base
-from runner.daemon import identity
-from runner.daemon.outbox import Intent, Outbox
-from runner.daemon.profiles import clear_stale_lock, lock_holder
-from runner.daemon.settings import DaemonSettings
-from runner.errors import BrowserError, ConfigError, ServerRejected, ServerUnavailable
-from server import schemas as s
+from common import settings as base
+from common.errors import BrowserError, ConfigError, ServerRejected, ServerUnavailable
+from contract import models as s
+from runner.device import identity
+from runner.device.outbox import Intent, Outbox
+from runner.device.profiles import clear_stale_lock, lock_holder
+from runner.device.settings import DaemonSettings
 
 
 def test_settings_precedence_defaults_file_env_flags(tmp_path: Path) -> None:

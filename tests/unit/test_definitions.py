@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from common.errors import DefinitionError
 from runner.cli import main
 from runner.engine.definitions import load_files, load_platform
 from runner.engine.lint import lint_paths
-from runner.errors import DefinitionError
 
 SELECTORS = """\
 platform: demo

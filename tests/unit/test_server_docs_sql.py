@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from server import schemas as s
+from contract import models as s
 from server.store import SqliteStore
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "server.md"

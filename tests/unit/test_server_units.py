@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import ConfigError
+from common.errors import ConfigError
+from contract import models as s
 from server import auth, settings, wakeup
-from server import schemas as s
 from server.assets import IMAGE_TYPES, MEDIA_TYPES, sniff
 from server.states import derive_post_status
 from server.store import SqliteStore, migrate

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ENROLL, OPERATOR, PNG, Running
 
+from common.errors import LeaseLost, ServerRejected, ServerUnavailable
+from contract import models as s
 from runner.cli import main
 from runner.client import RetryPolicy, ServerClient
-from runner.errors import LeaseLost, ServerRejected, ServerUnavailable
-from server import schemas as s
 from server.app import create_app
 from server.settings import ServerSettings
 

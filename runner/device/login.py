@@ -15,7 +15,7 @@ from runner.engine.engine import EngineOptions, Post
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page
 
-    from runner.daemon.settings import Account
+    from runner.device.settings import Account
     from runner.engine.definitions import Platform
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from runner.settings import data_dir
+from common.settings import data_dir
 
 
 class Account(BaseModel):

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from common.errors import BrowserError
 from runner.browser import VIEWPORT, BrowserChoice, launch_persistent
-from runner.daemon.settings import Account
-from runner.errors import BrowserError
+from runner.device.settings import Account
 
 if TYPE_CHECKING:
     from playwright._impl._api_structures import SetCookieParam

@@ -6,16 +6,16 @@ import logging
 
 from playwright.async_api import async_playwright
 
+from common.errors import ConfigError, ServerError
+from contract import models as s
 from runner.browser import discover, resolve_headless
 from runner.client import ServerClient
-from runner.daemon import identity
-from runner.daemon.login import check_profile, wait_for_login
-from runner.daemon.profiles import Profiles
-from runner.daemon.settings import Account, DaemonSettings
+from runner.device import identity
+from runner.device.login import check_profile, wait_for_login
+from runner.device.profiles import Profiles
+from runner.device.settings import Account, DaemonSettings
 from runner.engine import load_platform
 from runner.engine.engine import EngineOptions
-from runner.errors import ConfigError, ServerError
-from server import schemas as s
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from contract import models as s
 from runner.browser import resolve_headless
 from runner.client import ServerClient
-from runner.daemon.daemon import Daemon
-from runner.daemon.profiles import seed_cookies
-from runner.daemon.settings import DaemonSettings
-from server import schemas as s
+from runner.device.daemon import Daemon
+from runner.device.profiles import seed_cookies
+from runner.device.settings import DaemonSettings
 
 
 @dataclass(frozen=True)

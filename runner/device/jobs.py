@@ -18,10 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.engine import Engine, Status
-from runner.engine.engine import EngineHooks, EngineOptions, Post
-from runner.engine.result import Proof, RunResult, StepRecord
-from runner.errors import (
+from common.errors import (
     BrowserError,
     DefinitionError,
     LeaseLost,
@@ -29,15 +26,18 @@ from runner.errors import (
     ServerError,
     ServerUnavailable,
 )
-from runner.logs import log_context
-from server import schemas as s
+from common.logs import log_context
+from contract import models as s
+from runner.engine import Engine, Status
+from runner.engine.engine import EngineHooks, EngineOptions, Post
+from runner.engine.result import Proof, RunResult, StepRecord
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
     from runner.client import ServerClient
-    from runner.daemon.daemon import Daemon
-    from runner.daemon.settings import Account
+    from runner.device.daemon import Daemon
+    from runner.device.settings import Account
     from runner.engine.definitions import Platform
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class _Hooks(EngineHooks):
         if reply.status not in (s.JobStatus.RUNNING, s.JobStatus.AWAITING_CONFIRM):
             raise RunCancelled(f"the job is {reply.status.value} on the server; not publishing")
         self._stop_if_asked()
-        from runner.daemon.outbox import Intent
+        from runner.device.outbox import Intent
 
         self.outbox.write_intent(Intent(self.job.id, self.run_id, self.lease,
                                         self.job.platform, self.job.account,

@@ -18,25 +18,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from runner import __version__
-from runner.browser import discover, resolve_headless
-from runner.client import RetryPolicy, ServerClient
-from runner.daemon import identity
-from runner.daemon.jobs import JobControl, run_job
-from runner.daemon.outbox import Outbox
-from runner.daemon.profiles import Profiles
-from runner.daemon.settings import Account, DaemonSettings
-from runner.daemon.status import StatusLine
-from runner.engine.definitions import Platform, load_platform
-from runner.engine.engine import EngineOptions
-from runner.errors import (
+from common.errors import (
     BrowserError,
     ConfigError,
     ServerError,
     ServerRejected,
     ServerUnavailable,
 )
-from server import schemas as s
+from contract import models as s
+from runner import __version__
+from runner.browser import discover, resolve_headless
+from runner.client import RetryPolicy, ServerClient
+from runner.device import identity
+from runner.device.jobs import JobControl, run_job
+from runner.device.outbox import Outbox
+from runner.device.profiles import Profiles
+from runner.device.settings import Account, DaemonSettings
+from runner.device.status import StatusLine
+from runner.engine.definitions import Platform, load_platform
+from runner.engine.engine import EngineOptions
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ class Daemon:
 
     async def check_logins(self) -> dict[str, bool]:
         """Run each free profile's login check and report it (NEEDS_LOGIN jobs requeue)."""
-        from runner.daemon.login import check_profile
+        from runner.device.login import check_profile
 
         log.info("checking the login of every free profile")
         results: dict[str, bool] = {}
@@ -354,7 +354,7 @@ class Daemon:
 
     async def _settle_open_intents(self) -> None:
         """Publishes that began before a crash: verify them before anything else."""
-        from runner.daemon.jobs import verify_first
+        from runner.device.jobs import verify_first
         from runner.engine.engine import Post
 
         for intent in self.outbox.open_intents():

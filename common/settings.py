@@ -16,7 +16,7 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from runner.errors import ConfigError
+from common.errors import ConfigError
 
 ENV_PREFIX = "PUBLISH_RUNNER_"
 M = TypeVar("M", bound=BaseModel)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.errors import ServerRejected, ServerUnavailable
-from server import schemas as s
+from common.errors import ServerRejected, ServerUnavailable
+from contract import models as s
 
 log = logging.getLogger(__name__)
 

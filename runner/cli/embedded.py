@@ -8,8 +8,8 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from runner.daemon.daemon import Daemon
-from runner.daemon.settings import DaemonSettings
+from runner.device.daemon import Daemon
+from runner.device.settings import DaemonSettings
 
 log = logging.getLogger(__name__)
 
