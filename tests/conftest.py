@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,16 @@ class Loop:
     def close(self) -> None:
         self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts from the defaults: a developer's own `PUBLISH_RUNNER_*` settings
+    (a server URL, a config file, a log level) must not change what a test sees. The test
+    harness's own switches (`PUBLISH_RUNNER_TEST_*`) stay."""
+    for name in list(os.environ):
+        if name.startswith("PUBLISH_RUNNER_") and not name.startswith("PUBLISH_RUNNER_TEST_"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
