@@ -65,11 +65,15 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """One line a record: local time (an operator reads it against the wall clock), level,
+    message, then the context keys that are set."""
+
     def format(self, record: logging.LogRecord) -> str:
         where = " ".join(
             f"{k}={v}" for k in CONTEXT_KEYS if (v := getattr(record, k, ""))
         )
-        line = f"{record.levelname.lower():7} {record.getMessage()}"
+        when = datetime.fromtimestamp(record.created).strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{when} {record.levelname.lower():7} {record.getMessage()}"
         if where:
             line += f"  [{where}]"
         if record.exc_info:

@@ -1,8 +1,9 @@
 """Request and response models of the publishing API, defined once.
 
-The server validates with them and the runner's client parses with them, so the contract in
-`shared/spec/api.md` lives in exactly one place. No FastAPI import here: the client must not
-pull the web framework in.
+The server validates with them and the runner's client parses with them, so the contract
+(docs/server.md) lives in exactly one place. No FastAPI import here: the client must not pull
+the web framework in. The `MAX_*` bounds are public so that a program making a value (a
+message, a reason) can cut it to size where it makes it, instead of being refused later.
 """
 
 from __future__ import annotations
@@ -14,12 +15,24 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+MAX_WAIT_SEC = 30
+MAX_CODE = 100  # errorCode
+MAX_MESSAGE = 10_000  # errorMessage, an event's message, a post's text
+MAX_URL = 2_000  # postUrl
+MAX_REASON = 2_000  # a release's reason
+MAX_PHASE = 100
+MAX_STEP = 200
+MAX_LEVEL = 20
+MAX_PROOFS = 20  # proofAssetIds of one completion
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.@+-]+$")]
-Text = Annotated[str, StringConstraints(max_length=10_000)]
+Text = Annotated[str, StringConstraints(max_length=MAX_MESSAGE)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
-MAX_WAIT_SEC = 30
+# The account name used when none is given: the same in the API, the CLI and the daemon's
+# profiles (`profiles/<platform>/main`), so a post for "x" reaches the profile set up for "x".
+DEFAULT_ACCOUNT = "main"
 
 
 class Model(BaseModel):
@@ -100,12 +113,12 @@ TERMINAL_JOB_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobSta
 
 class Target(Model):
     platform: Name
-    account: Name = "default"
+    account: Name = DEFAULT_ACCOUNT
 
 
 class LoginState(Model):
     platform: Name
-    account: Name = "default"
+    account: Name = DEFAULT_ACCOUNT
     logged_in: bool
     checked_at: AwareDatetime | None = None
 
@@ -188,10 +201,10 @@ class ScheduleResponse(PostDetail):
 class Event(Model):
     seq: int = Field(ge=0, le=2**53)
     at: AwareDatetime
-    phase: Annotated[str, StringConstraints(max_length=100)] = ""
-    step: Annotated[str, StringConstraints(max_length=200)] = ""
-    level: Annotated[str, StringConstraints(max_length=20)] = "info"
-    message: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    phase: Annotated[str, StringConstraints(max_length=MAX_PHASE)] = ""
+    step: Annotated[str, StringConstraints(max_length=MAX_STEP)] = ""
+    level: Annotated[str, StringConstraints(max_length=MAX_LEVEL)] = "info"
+    message: Annotated[str, StringConstraints(max_length=MAX_MESSAGE)] = ""
 
 
 class Proof(Model):
@@ -259,7 +272,7 @@ class HeartbeatResponse(Model):
 
 class LoginStatusRequest(Model):
     platform: Name
-    account: Name = "default"
+    account: Name = DEFAULT_ACCOUNT
     logged_in: bool
 
 
@@ -322,10 +335,10 @@ class CompleteRequest(Model):
     lease_token: Token
     run_id: Id
     outcome: Outcome
-    error_code: Annotated[str, StringConstraints(max_length=100)] | None = None
-    error_message: Annotated[str, StringConstraints(max_length=10_000)] | None = None
-    post_url: Annotated[str, StringConstraints(max_length=2_000)] | None = None
-    proof_asset_ids: list[Id] = Field(default_factory=list, max_length=20)
+    error_code: Annotated[str, StringConstraints(max_length=MAX_CODE)] | None = None
+    error_message: Annotated[str, StringConstraints(max_length=MAX_MESSAGE)] | None = None
+    post_url: Annotated[str, StringConstraints(max_length=MAX_URL)] | None = None
+    proof_asset_ids: list[Id] = Field(default_factory=list, max_length=MAX_PROOFS)
 
 
 class ReleaseRequest(Model):
@@ -334,7 +347,7 @@ class ReleaseRequest(Model):
 
     lease_token: Token
     run_id: Id
-    reason: Annotated[str, StringConstraints(max_length=2_000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=MAX_REASON)] = ""
 
 
 # --- operator replies ----------------------------------------------------------------------

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from contract.models import DEFAULT_ACCOUNT
+from runner.cli.params import HtmlFile
+
 
 @click.command("capture")
 @click.argument("platform")
@@ -18,7 +21,7 @@ import click
               help="Run the playbook up to and including this phase instead of waiting for "
                    "the operator (open, login_check, compose, attach, confirm, …).")
 @click.option("--headless", is_flag=True, help="No window (default: headed).")
-@click.option("--account", default="main", show_default=True,
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True,
               help="Account the post is for; for the auto-started sandbox, who is logged in.")
 @click.option("--logged-out", is_flag=True,
               help="Auto-started sandbox only: capture without logging in.")
@@ -56,7 +59,7 @@ def fixture_group() -> None:
 
 
 @fixture_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=HtmlFile())
 @click.option("--platform", required=True)
 @click.option("--state", required=True, help="Fixture name: fixtures/PLATFORM/STATE.html.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from common.settings import default_config_file
+from contract.models import DEFAULT_ACCOUNT
 
 
 def _settings(config: Path | None, flags: dict[str, Any]) -> Any:
@@ -69,7 +70,7 @@ def run_cmd(config: Path | None, **kw: Any) -> None:
 
 @click.command("login")
 @click.argument("platform")
-@click.option("--account", default="main", show_default=True)
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url", help="Where the platform lives.")
 @click.option("--timeout", type=float, default=900.0, show_default=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from contract.models import DEFAULT_ACCOUNT
+
 
 @click.command("lint")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
@@ -27,13 +29,27 @@ def lint_cmd(files: tuple[Path, ...], strict: bool) -> None:
 
 
 @click.command("schema")
-@click.argument("kind", type=click.Choice(["playbook", "selectors"]), default="playbook")
-def schema_cmd(kind: str) -> None:
-    """Print the JSON Schema of playbooks or selector files (for editor completion)."""
-    from runner.engine.schema import playbook_schema, selectors_schema
+@click.argument("kind", type=click.Choice(["playbook", "selectors", "scenarios"]),
+                default="playbook")
+@click.option("--write", "write_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write all three schema files into this folder (docs/schema in the repo).")
+@click.option("--check", "check_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Exit 1 when the schema files in this folder are not current.")
+def schema_cmd(kind: str, write_dir: Path | None, check_dir: Path | None) -> None:
+    """Print the JSON Schema of playbooks, selector files or replay scenarios (editors use
+    the shipped copies in docs/schema/)."""
+    from runner.engine import schema
 
-    schema = playbook_schema() if kind == "playbook" else selectors_schema()
-    click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
+    if write_dir is not None:
+        for path in schema.write_all(write_dir):
+            click.echo(str(path))
+    elif check_dir is not None:
+        if stale := schema.stale(check_dir):
+            click.echo("not current (publish-runner schema --write "
+                       f"{check_dir}): {', '.join(stale)}", err=True)
+            sys.exit(1)
+    else:
+        click.echo(schema.render(kind), nl=False)
 
 
 @click.command("publish")
@@ -41,7 +57,7 @@ def schema_cmd(kind: str) -> None:
 @click.option("--text", required=True)
 @click.option("--media", multiple=True, type=click.Path(exists=True, dir_okay=False,
                                                        path_type=Path))
-@click.option("--account", default="main", show_default=True)
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True)
 @click.option("--profile", type=click.Path(file_okay=False, path_type=Path),
               help="A browser profile (user-data directory) that is logged in.")
 @click.option("--headless", is_flag=True, help="No window (default: headed, as operators run).")

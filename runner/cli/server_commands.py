@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from pydantic import BaseModel, ConfigDict
+
+from contract.models import DEFAULT_ACCOUNT, JobStatus
+from runner.cli.params import TIME_FORMATS, PlatformName, Timestamp
 
 T = TypeVar("T")
 
@@ -112,23 +115,24 @@ def serve(config: Path | None, **flags: Any) -> None:
 
 
 @click.command()
-@click.option("--platform", "platforms", multiple=True, required=True)
-@click.option("--account", default="default", show_default=True)
-@click.option("--text", required=True)
-@click.option("--media", multiple=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--at", "at", default=None, help="ISO time with offset (default: now).")
-@click.option("--confirm", "confirm_mode", type=click.Choice(["auto", "manual"]), default="auto")
+@click.option("--platform", "platforms", multiple=True, required=True, type=PlatformName(),
+              help="Platform to post on; repeat it for several (--platform x --platform "
+                   "threads): one job each.")
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True,
+              help="Account on every platform given.")
+@click.option("--text", required=True, help="The post's text.")
+@click.option("--media", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="An image or video to attach; repeatable.")
+@click.option("--at", "when", type=Timestamp(), default="now", show_default=True,
+              help=f"When to publish: {TIME_FORMATS}.")
+@click.option("--confirm", "confirm_mode", type=click.Choice(["auto", "manual"]), default="auto",
+              show_default=True, help="manual: an operator confirms before the post goes out.")
 @_operator_options
 def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path, ...],
-         at: str | None, confirm_mode: str, config: Path | None, server_url: str | None,
+         when: datetime, confirm_mode: str, config: Path | None, server_url: str | None,
          operator_token: str | None, as_json: bool) -> None:
     """Create, approve and schedule a post in one go."""
     from contract import models as s
-
-    when = datetime.fromisoformat(at) if at else datetime.now(timezone.utc)
-    if when.tzinfo is None:
-        raise click.BadParameter("give a UTC offset, e.g. 2025-01-01T10:00:00+00:00",
-                                 param_hint="--at")
 
     async def go() -> s.ScheduleResponse:
         async with _operator(config, server_url, operator_token) as client:
@@ -148,7 +152,8 @@ def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path,
 
 
 @click.command()
-@click.option("--status", default=None, help="Only jobs in this status.")
+@click.option("--status", type=click.Choice([x.value for x in JobStatus], case_sensitive=False),
+              default=None, help="Only jobs in this status.")
 @_operator_options
 def jobs(status: str | None, config: Path | None, server_url: str | None,
          operator_token: str | None, as_json: bool) -> None:
@@ -158,7 +163,7 @@ def jobs(status: str | None, config: Path | None, server_url: str | None,
     async def go() -> list[s.Job]:
         async with _operator(config, server_url, operator_token) as client:
             found: list[s.Job] = await client.list_jobs(
-                status=s.JobStatus(status.upper()) if status else None, limit=1000)
+                status=s.JobStatus(status) if status else None, limit=1000)
             return found
 
     _show(_run(go), as_json, lambda js: "\n".join(_job_line(j) for j in js) or "no jobs")
