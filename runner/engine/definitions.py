@@ -59,7 +59,9 @@ def _validation_problems(src: Source, base: PathKey, exc: ValidationError) -> li
 def _validate(model: type[BaseModel], src: Source, base: PathKey, data: Any,
               problems: list[Problem]) -> Any:
     try:
-        return model.model_validate(data)
+        # Strict: YAML already gives real types, so `optional: "yes"` is a mistake to show,
+        # and the shipped JSON Schemas (docs/schema/) agree with what is accepted.
+        return model.model_validate(data, strict=True)
     except ValidationError as exc:
         problems.extend(_validation_problems(src, base, exc))
         return None

@@ -98,7 +98,7 @@ class LoadedScenario:
 def load_scenarios(path: Path, display: str | None = None) -> list[LoadedScenario]:
     src = load_yaml(path, display)
     try:
-        model = ScenarioFile.model_validate(src.data)
+        model = ScenarioFile.model_validate(src.data, strict=True)
     except ValidationError as exc:
         raise DefinitionError(_validation_problems(src, (), exc)) from exc
     out = []

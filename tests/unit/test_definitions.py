@@ -189,3 +189,113 @@ def test_schema_lists_every_step() -> None:
     schema = json.loads(result.output)
     assert {"step_click", "step_type", "step_login_wall"} <= set(schema["definitions"])
     assert schema["$schema"].startswith("http://json-schema.org/draft-07")
+
+
+# The broken files above, and a few more, as one table shared by two checks: the tool refuses
+# each, and so does the shipped JSON Schema unless a schema cannot see the mistake (then the
+# reason is given, and `lint` is what catches it). (file, old, new, why a schema cannot tell)
+BROKEN: dict[str, tuple[str, str, str, str | None]] = {
+    "yaml-syntax": ("playbook", "- click: postButton", "- click: [postButton", "not YAML"),
+    "tab-indent": ("playbook", "    - click: postButton", "\t- click: postButton", "not YAML"),
+    "list-for-mapping": ("selectors",
+                         "  postButton:\n    candidates:\n      - testid: post-button\n",
+                         "  postButton:\n    - testid: post-button\n", None),
+    "unknown-step": ("playbook", "- click: postButton", "- tap: postButton", None),
+    "wrong-type": ("playbook", "- click: postButton",
+                   "- click: {selector: postButton, retries: lots}", None),
+    "unknown-field": ("playbook", "- click: postButton",
+                      "- click: {selector: postButton, slow: 1}", None),
+    "undefined-selector": ("playbook", "- click: postButton", "- click: sendButton",
+                           "names a selector of the other file"),
+    "publish-retries": ("playbook", "- click: postButton",
+                        "- click: {selector: postButton, retries: 2}", None),
+    "duplicate-key": ("selectors", "  postButton:\n",
+                      "  postButton:\n    candidates: [{testid: x}]\n  postButton:\n",
+                      "a YAML parser keeps the last of duplicate keys"),
+    "two-strategies": ("selectors", "      - testid: post-button",
+                       "      - testid: post-button\n        css: button", None),
+    "no-strategy": ("selectors", "      - testid: post-button", "      - exact: true", None),
+    "name-without-role": ("selectors", "      - testid: post-button",
+                          "      - text: Post\n        name: Post", None),
+    "unknown-scope": ("selectors", "  postButton:\n", "  postButton:\n    scope: dialog\n",
+                      "names another selector of the same file"),
+    "zero-count": ("selectors", "  postButton:\n", "  postButton:\n    count: 0\n", None),
+    "string-for-boolean": ("playbook", "- click: postButton",
+                           "- click: {selector: postButton, optional: 'yes'}", None),
+    "bad-duration": ("playbook", "- click: postButton",
+                     "- click: {selector: postButton, timeout: soon}", None),
+    "bad-header-duration": ("playbook", "version: 1\n", "version: 1\ndefault_timeout: 10 sec\n",
+                            None),
+    "null-step": ("playbook", "- click: postButton", "- click:", None),
+    "wait-two-targets": ("playbook", "- click: postButton",
+                         "- wait_for: {selector: postButton, url: '**/x'}", None),
+    "extract-both": ("playbook", "- click: postButton",
+                     "- extract: {selector: postButton, url: true, into: x}", None),
+    "login-wall-empty": ("playbook", "- click: postButton", "- login_wall: {}", None),
+    "unknown-phase": ("playbook", "  publish:\n", "  posting:\n", None),
+    "wrong-version": ("playbook", "version: 1\n", "version: 2\n", None),
+}
+
+# And files the tool accepts that a naive schema would refuse.
+ACCEPTED: dict[str, tuple[str, str, str]] = {
+    "duration-string": ("playbook", "version: 1\n", "version: 1\ndefault_timeout: '15s'\n"),
+    "duration-number": ("playbook", "version: 1\n", "version: 1\npublish_timeout: 45\n"),
+    "step-duration-ms": ("playbook", "- click: postButton",
+                         "- click: {selector: postButton, timeout: 500ms}"),
+    "shorthand-int": ("playbook", "- click: postButton", "- click: postButton\n    - pause: 300"),
+    "null-option": ("selectors", "      - testid: post-button",
+                    "      - testid: post-button\n        css: null"),
+    "localised-name": ("selectors", "      - testid: post-button",
+                       "      - role: button\n        name: {en: Post, ar: نشر}"),
+    "extract-url": ("playbook", "- click: postButton",
+                    "- click: postButton\n    - extract: {url: true, into: post_url}"),
+}
+
+
+def _variant(file: str, old: str, new: str) -> tuple[str, str]:
+    source = PLAYBOOK if file == "playbook" else SELECTORS
+    assert source.count(old) == 1, old
+    changed = source.replace(old, new)
+    return (changed, SELECTORS) if file == "playbook" else (PLAYBOOK, changed)
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_files_are_refused(project, case: str) -> None:
+    file, old, new, _ = BROKEN[case]
+    playbook, selectors = _variant(file, old, new)
+    assert problems_of(project(playbook=playbook, selectors=selectors))
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_accepted_variants_load(project, case: str) -> None:
+    playbook, selectors = _variant(*ACCEPTED[case])
+    root = project(playbook=playbook, selectors=selectors)
+    load_files(root / "playbooks" / "demo.yaml", root=root)
+
+
+def _schema_errors(file: str, text: str) -> list[str]:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from runner.engine.definitions import project_root
+
+    kind = "playbook" if file == "playbook" else "selectors"
+    path = project_root() / "docs" / "schema" / f"{kind}.schema.json"
+    validator = jsonschema.Draft7Validator(json.loads(path.read_text(encoding="utf-8")))
+    return [e.message for e in validator.iter_errors(yaml.safe_load(text))]
+
+
+@pytest.mark.parametrize("case", sorted(c for c, v in BROKEN.items() if v[3] is None))
+def test_the_shipped_schema_refuses_what_the_tool_refuses(case: str) -> None:
+    file, old, new, _ = BROKEN[case]
+    playbook, selectors = _variant(file, old, new)
+    assert _schema_errors(file, playbook if file == "playbook" else selectors), case
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_the_shipped_schema_accepts_what_the_tool_accepts(case: str) -> None:
+    file, old, new = ACCEPTED[case]
+    playbook, selectors = _variant(file, old, new)
+    assert _schema_errors(file, playbook if file == "playbook" else selectors) == []
