@@ -1,23 +1,36 @@
-"""Storage behind one interface (`Store`); SQLite today, PostgreSQL can follow."""
+"""Storage behind one interface (`Store`): SQLite for one workstation, PostgreSQL for a team."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from common.errors import ConfigError
-from server.store.base import Recovered, Store, Stuck
+from server.store.base import Recovered, SessionRecords, Shared, Store, Stuck
 from server.store.sqlite import SqliteStore
 
-__all__ = ["Recovered", "SqliteStore", "Store", "Stuck", "open_store"]
+__all__ = [
+    "Recovered", "SessionRecords", "Shared", "SqliteStore", "Store", "Stuck", "is_postgres",
+    "open_store",
+]
+
+
+def is_postgres(db: str | None) -> bool:
+    return db is not None and db.startswith(("postgres://", "postgresql://"))
 
 
 def open_store(db: str | None, default: Path) -> Store:
-    """The store a `--db` value names: a SQLite path or `sqlite:///path`."""
+    """The store a `--db` value names: a SQLite path, `sqlite:///path`, or a PostgreSQL URL
+    (`postgresql://user@host/db`, needs the `psycopg` package)."""
     if db is None:
         return SqliteStore(default)
-    if db.startswith(("postgres://", "postgresql://")):
-        raise ConfigError("PostgreSQL is not supported yet; use a SQLite path")
-    for prefix in ("sqlite:///", "sqlite://"):
+    if is_postgres(db):
+        try:
+            from server.store.pg import PgStore  # psycopg is only needed for PostgreSQL
+        except ImportError as exc:
+            raise ConfigError(
+                "PostgreSQL needs psycopg: pip install 'psycopg[binary,pool]'") from exc
+        return PgStore(db)
+    for prefix in ("sqlite:///", "sqlite://", "sqlite:"):
         if db.startswith(prefix):
             db = db[len(prefix):]
             break

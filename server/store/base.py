@@ -8,8 +8,10 @@ implementation of this class, not a change to them. Every method is one transact
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from contract import models as s
 
@@ -144,3 +146,27 @@ class Store(abc.ABC):
     def next_due_after(self, after: float) -> float | None: ...
     @abc.abstractmethod
     def due_targets(self, after: float, upto: float) -> list[s.Target]: ...
+
+
+@runtime_checkable
+class Shared(Protocol):
+    """A store that several server processes use at once (PostgreSQL).
+
+    `listen(on_change)` calls `on_change()` (from another thread) whenever any process made a
+    job claimable or changed what a device waits for; it returns a function that stops
+    listening. `server.wakeup` uses it to wake long polls across replicas.
+    """
+
+    def listen(self, on_change: Callable[[], None]) -> Callable[[], None]: ...
+
+
+@runtime_checkable
+class SessionRecords(Protocol):
+    """Dashboard sessions kept in the database, so any replica knows every session.
+
+    Only a hash of the session id is stored (`id_hash`); the id itself is the cookie.
+    """
+
+    def save_session(self, id_hash: str, csrf: str, expires_at: float) -> None: ...
+    def load_session(self, id_hash: str) -> tuple[str, float] | None: ...
+    def drop_session(self, id_hash: str) -> None: ...

@@ -1,12 +1,16 @@
-"""Fixtures for the server's API tests: a real uvicorn on 127.0.0.1 with a real SQLite file.
+"""Fixtures for the server's API tests: a real uvicorn on 127.0.0.1 with a real database.
 
-`server_factory(**settings)` starts one (stopped at teardown); the returned `Running` speaks
-to it over HTTP as the operator and hands out `DeviceApi`s that speak as devices.
+Every test that uses a server runs once per backend (`backend`: a SQLite file, and a fresh
+database on a real PostgreSQL, see `tests/postgres.py`); `PUBLISH_RUNNER_TEST_BACKENDS=sqlite`
+(or `postgresql`) narrows that. `server_factory(**settings)` starts one (stopped at
+teardown); the returned `Running` speaks to it over HTTP as the operator and hands out
+`DeviceApi`s that speak as devices.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +23,12 @@ import pytest
 
 from server.serve import ServerThread
 from server.settings import ServerSettings
+from tests.postgres import new_database, postgres_url
+
+__all__ = ["new_database", "postgres_url"]  # fixtures, re-exported for pytest
+
+BACKENDS = [b for b in os.environ.get("PUBLISH_RUNNER_TEST_BACKENDS",
+                                      "sqlite,postgresql").split(",") if b]
 
 OPERATOR = "op-token"
 ENROLL = "enroll-token"
@@ -185,6 +195,11 @@ class Running:
         self.wait_until(lambda: self.srv.state.recovery_passes >= target, "recovery passes")
 
     def sql(self) -> sqlite3.Connection:
+        """A connection of the test's own to the server's database (autocommit; `?`
+        placeholders on either backend)."""
+        db = self.settings.db
+        if db is not None and db.startswith("postgresql://"):
+            return _pg_sql(db)
         conn = sqlite3.connect(Path(self.store.path), isolation_level=None)  # type: ignore[attr-defined]
         conn.row_factory = sqlite3.Row
         return conn
@@ -195,11 +210,45 @@ class Running:
             d.http.close()
 
 
+def _pg_sql(url: str) -> sqlite3.Connection:
+    """sqlite3's connection interface over PostgreSQL (what `Running.sql` callers use)."""
+    import psycopg
+
+    from server.store.pg_core import PgDb, _rows
+
+    class Conn(PgDb):
+        def close(self) -> None:
+            self.conn.close()
+
+    conn = psycopg.connect(url, autocommit=True, row_factory=_rows)
+    return Conn(conn, writing=True)  # type: ignore[return-value]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store the test's servers use: `sqlite` or `postgresql`."""
+    return str(request.param)
+
+
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+def database(backend: str, request: pytest.FixtureRequest) -> Callable[[], str | None]:
+    """`database()` → a new, empty database for one server: None (a SQLite file in the
+    server's data dir) or a PostgreSQL URL."""
+    if backend == "sqlite":
+        return lambda: None
+    make: Callable[[], str] = request.getfixturevalue("new_database")
+    return make
+
+
+@pytest.fixture
+def server_factory(
+    tmp_path: Path, database: Callable[[], str | None]
+) -> Iterator[Callable[..., Running]]:
     started: list[Running] = []
 
     def make(**overrides: Any) -> Running:
+        if "db" not in overrides:
+            overrides["db"] = database()
         settings = ServerSettings(
             data_dir=tmp_path / f"server{len(started)}", operator_token=OPERATOR,
             enroll_token=ENROLL, port=0, **overrides,
