@@ -102,10 +102,12 @@ def _register() -> None:
         replay_commands,
         sandbox_commands,
         server_commands,
+        service_commands,
     )
 
     for module in (browser_commands, capture_commands, daemon_commands, demo_commands,
-                   engine_commands, replay_commands, sandbox_commands, server_commands):
+                   engine_commands, replay_commands, sandbox_commands, server_commands,
+                   service_commands):
         module.register(main)
     for command in main.commands.values():
         _add_log_options(command)
