@@ -16,7 +16,8 @@ from contract.models import DEFAULT_ACCOUNT
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def lint_cmd(files: tuple[Path, ...], strict: bool) -> None:
-    """Check playbooks and selector files together (default: all in the repository)."""
+    """Check playbooks, selector files and replay scenarios together, each recognised by its
+    content (default: all of them in the definitions root)."""
     from runner.engine.lint import lint_paths
 
     report = lint_paths(list(files) or None)

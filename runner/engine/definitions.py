@@ -16,6 +16,7 @@ from common.errors import DefinitionError, Problem
 from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES, Playbook, PlaybookHeader
 from runner.engine.selectorfile import SelectorFile
 from runner.engine.steps import STEP_TYPES, Step
+from runner.engine.suggest import did_you_mean, fields_at
 from runner.engine.yamlsrc import PathKey, Source, load_yaml
 
 
@@ -39,7 +40,8 @@ class Platform:
         return self.selector_lines.get(name, 1)
 
 
-def _validation_problems(src: Source, base: PathKey, exc: ValidationError) -> list[Problem]:
+def _validation_problems(src: Source, base: PathKey, exc: ValidationError,
+                         model: type[BaseModel] | None = None) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
@@ -48,6 +50,8 @@ def _validation_problems(src: Source, base: PathKey, exc: ValidationError) -> li
         field = ".".join(str(p) for p in loc)
         if err["type"] == "extra_forbidden":
             msg = f"unknown field '{loc[-1]}'"
+            if model is not None:
+                msg += did_you_mean(str(loc[-1]), fields_at(model, loc[:-1]))
         elif err["type"] == "missing":
             msg = f"missing field '{loc[-1]}'"
         elif (err["type"] == "literal_error" and field) or (field and not msg.startswith(field)):
@@ -63,7 +67,7 @@ def _validate(model: type[BaseModel], src: Source, base: PathKey, data: Any,
         # and the shipped JSON Schemas (docs/schema/) agree with what is accepted.
         return model.model_validate(data, strict=True)
     except ValidationError as exc:
-        problems.extend(_validation_problems(src, base, exc))
+        problems.extend(_validation_problems(src, base, exc, model))
         return None
 
 
@@ -79,7 +83,8 @@ def parse_step(src: Source, path: PathKey, raw: Any, problems: list[Problem]) ->
     cls = STEP_TYPES.get(kind)
     if cls is None:
         known = ", ".join(sorted(STEP_TYPES))
-        problems.append(src.problem((*path, kind), f"unknown step '{kind}' (known: {known})",
+        problems.append(src.problem((*path, kind), f"unknown step '{kind}'"
+                                    f"{did_you_mean(str(kind), STEP_TYPES)} (known: {known})",
                                     key=True))
         return None
     if args is None:
@@ -146,7 +151,8 @@ def parse_selector_file(src: Source) -> tuple[SelectorFile | None, dict[str, int
         for name, sel in model.selectors.items():
             if sel.scope is not None and sel.scope not in model.selectors:
                 problems.append(src.problem(("selectors", name, "scope"),
-                                            f"scope '{sel.scope}' is not a selector in this file"))
+                                            f"scope '{sel.scope}' is not a selector in this file"
+                                            + did_you_mean(sel.scope, model.selectors)))
             if sel.scope == name:
                 problems.append(src.problem(("selectors", name, "scope"),
                                             "a selector cannot be its own scope"))
@@ -168,12 +174,14 @@ def cross_check(playbook: Playbook, selectors: SelectorFile, sel_file: str,
             for ref in step.selector_refs():
                 if ref not in defined:
                     problems.append(src.problem(
-                        (*section, index), f"selector '{ref}' is not defined in {sel_file}"))
+                        (*section, index), f"selector '{ref}' is not defined in {sel_file}"
+                        + did_you_mean(ref, defined)))
     for i, overlay in enumerate(playbook.header.overlays):
         for used in (overlay.selector, overlay.dismiss):
             if used and used not in defined:
                 problems.append(src.problem(("overlays", i),
-                                            f"selector '{used}' is not defined in {sel_file}"))
+                                            f"selector '{used}' is not defined in {sel_file}"
+                                            + did_you_mean(used, defined)))
     return problems
 
 

@@ -1,13 +1,16 @@
-"""`publish-runner lint`: playbooks and selector files checked together.
+"""`publish-runner lint`: playbooks, selector files and replay scenarios checked together.
 
-Errors make a file unusable (the engine refuses it). Warnings point at selectors that will
-break on the next redesign or in another UI language; CI treats them as errors with
-`--strict`.
+Each file's kind is read from its content (a playbook has `base_url` and `phases`, a selector
+file a `selectors:` mapping, a scenarios file `scenarios:`), never guessed from its name or
+folder. Errors make a file unusable (the engine or replay refuses it). Warnings point at
+selectors that will break on the next redesign or in another UI language; CI treats them as
+errors with `--strict`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from runner.engine.definitions import (
 )
 from runner.engine.playbook import Playbook
 from runner.engine.selectorfile import LOCALISED, SelectorFile
+from runner.engine.suggest import did_you_mean
 from runner.engine.yamlsrc import Source, load_yaml
 
 # Class names made by CSS-in-JS tools and minifiers change with every deploy.
@@ -51,13 +55,20 @@ class _SelectorDoc:
     used: set[str] = field(default_factory=set)
 
 
-def _kind(src: Source) -> str:
+KIND_HINT = ("a playbook has `base_url` and `phases`, a selector file a `selectors:` mapping, "
+             "a scenarios file `scenarios:`")
+
+
+def kind_of(src: Source) -> str | None:
+    """'playbook', 'selectors' or 'scenarios' from the file's top-level keys; None if none."""
     data = src.data if isinstance(src.data, dict) else {}
+    if "scenarios" in data:
+        return "scenarios"
     if "phases" in data or "base_url" in data:
         return "playbook"
-    if "selectors" in data and isinstance(data.get("selectors"), dict):
+    if isinstance(data.get("selectors"), dict):
         return "selectors"
-    return "playbook" if "playbooks" in Path(src.file).parts else "selectors"
+    return None
 
 
 def robustness(src: Source, model: SelectorFile) -> list[Problem]:
@@ -111,7 +122,9 @@ def _playbook_refs(playbook: Playbook) -> set[str]:
 
 
 def default_paths(root: Path) -> list[Path]:
-    return sorted((root / "playbooks").glob("*.yaml")) + sorted((root / "selectors").glob("*.yaml"))
+    return (sorted((root / "playbooks").glob("*.yaml"))
+            + sorted((root / "selectors").glob("*.yaml"))
+            + sorted((root / "fixtures").glob("*/scenarios.yaml")))
 
 
 def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> LintReport:
@@ -146,22 +159,37 @@ def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> Lin
             selector_docs[key] = _SelectorDoc(src, model)
         return selector_docs[key]
 
+    def selectors_for(playbook_path: Path) -> Path | None:
+        """The selector file a playbook names (default: its platform's), None if unreadable."""
+        src = source(playbook_path) if playbook_path.is_file() else None
+        data = src.data if src is not None and isinstance(src.data, dict) else None
+        if data is None:
+            return None
+        name = data.get("selectors") or data.get("platform")
+        return playbook_path.parent.parent / "selectors" / f"{name}.yaml"
+
     for path in paths:
         src = source(path)
         if src is None:
             continue
-        if _kind(src) == "selectors":
+        kind = kind_of(src)
+        if kind is None:
+            report.problems.append(src.problem((), f"cannot tell what this file is: {KIND_HINT}"))
+            continue
+        if kind == "selectors":
             selector_doc(path)
+            continue
+        if kind == "scenarios":
+            report.problems.extend(_lint_scenarios(src, path, root, selectors_for, selector_doc))
             continue
         playbook, problems = parse_playbook(src)
         report.problems.extend(problems)
         if playbook is None:
             continue
-        name = playbook.header.selectors or playbook.platform
-        sel_path = path.parent.parent / "selectors" / f"{name}.yaml"
-        if not sel_path.exists():
-            report.problems.append(src.problem((), f"its selector file {_display(sel_path, root)} "
-                                               "does not exist"))
+        sel_path = selectors_for(path)
+        if sel_path is None or not sel_path.exists():
+            shown = _display(sel_path, root) if sel_path else "its selector file"
+            report.problems.append(src.problem((), f"its selector file {shown} does not exist"))
             continue
         doc = selector_doc(sel_path)
         if doc is None or doc.model is None:
@@ -180,3 +208,41 @@ def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> Lin
                     severity="warning", key=True))
     report.problems.sort(key=lambda p: (p.file, p.line, p.column))
     return report
+
+
+def _lint_scenarios(src: Source, path: Path, root: Path,
+                    selectors_for: Callable[[Path], Path | None],
+                    selector_doc: Callable[[Path], _SelectorDoc | None]) -> list[Problem]:
+    """A scenarios file: its format, the fixture files it names, its platform's playbook,
+    and the selectors its `expect.fallbacks` name."""
+    from runner.replay.scenarios import missing_files, scenarios_from
+
+    try:
+        scenarios = scenarios_from(src, path.parent)
+    except DefinitionError as exc:
+        return list(exc.problems)
+    problems = []
+    for sc in scenarios:
+        for where, name in missing_files(sc):
+            problems.append(src.problem(where, f"{sc.name}: file {name} not found in "
+                                        f"{_display(path.parent, root)}"))
+    platform = scenarios[0].platform if scenarios else (src.data or {}).get("platform")
+    playbooks = root / "playbooks"
+    playbook_path = playbooks / f"{platform}.yaml"
+    if not playbook_path.is_file():
+        known = [p.stem for p in playbooks.glob("*.yaml")]
+        return [*problems, src.problem(("platform",), f"no playbook for platform '{platform}' "
+                                       f"in {_display(playbooks, root)}"
+                                       + did_you_mean(str(platform), known))]
+    sel_path = selectors_for(playbook_path)
+    doc = selector_doc(sel_path) if sel_path is not None and sel_path.is_file() else None
+    if doc is None or doc.model is None:
+        return problems
+    for sc in scenarios:
+        for i, name in enumerate(sc.spec.expect.fallbacks or []):
+            if name not in doc.model.selectors:
+                problems.append(src.problem(
+                    ("scenarios", sc.name, "expect", "fallbacks", i),
+                    f"{sc.name}: selector '{name}' is not defined in {doc.src.file}"
+                    + did_you_mean(name, doc.model.selectors)))
+    return problems

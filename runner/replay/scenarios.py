@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from common.errors import DefinitionError
 from runner.engine.definitions import _validation_problems
 from runner.engine.playbook import PHASES
-from runner.engine.yamlsrc import load_yaml
+from runner.engine.yamlsrc import PathKey, Source, load_yaml
 
 
 class _Strict(BaseModel):
@@ -95,30 +95,70 @@ class LoadedScenario:
         return tuple((self.folder / m).resolve() for m in self.spec.post.media)
 
 
-def load_scenarios(path: Path, display: str | None = None) -> list[LoadedScenario]:
-    src = load_yaml(path, display)
+def display_path(path: Path) -> str:
+    """How reports name a file: relative to the current folder (the repository in CI, so
+    annotations and JUnit point at it), else absolute."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
+def scenarios_from(src: Source, folder: Path) -> list[LoadedScenario]:
+    """The scenarios of a loaded scenarios file; DefinitionError names every problem."""
     try:
         model = ScenarioFile.model_validate(src.data, strict=True)
     except ValidationError as exc:
-        raise DefinitionError(_validation_problems(src, (), exc)) from exc
+        raise DefinitionError(_validation_problems(src, (), exc, ScenarioFile)) from exc
     out = []
     for name, spec in model.scenarios.items():
         raw_expect = src.data["scenarios"][name].get("expect") or {}
         out.append(LoadedScenario(
-            platform=model.platform, name=name, spec=spec, folder=path.parent,
+            platform=model.platform, name=name, spec=spec, folder=folder,
             file=src.file, line=src.where(("scenarios", name), key=True)[0],
             expect_set=frozenset(raw_expect),
         ))
     return out
 
 
+def load_scenarios(path: Path, display: str | None = None) -> list[LoadedScenario]:
+    return scenarios_from(load_yaml(path, display or display_path(path)), path.parent)
+
+
+def missing_files(sc: LoadedScenario) -> list[tuple[PathKey, str]]:
+    """Fixture and media files the scenario names that do not exist, with where it names
+    them (path in the scenarios file)."""
+    base: PathKey = ("scenarios", sc.name)
+    named: list[tuple[PathKey, str]] = [
+        ((*base, "pages", glob), target) for glob, target in sc.spec.pages.items()
+        if isinstance(target, str)
+    ]
+    named += [((*base, "after", phase), target) for phase, target in sc.spec.after.items()]
+    named += [((*base, "post", "media", i), m) for i, m in enumerate(sc.spec.post.media)]
+    return [(where, name) for where, name in named if not (sc.folder / name).is_file()]
+
+
+def declared_platform(path: Path) -> str | None:
+    """The `platform:` a scenarios file declares, read without checking the rest."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = data.get("platform") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def discover(root: Path, platforms: list[str] | None = None) -> list[Path]:
-    """scenarios.yaml files under `root`: a platform's folder, or a folder of them."""
+    """scenarios.yaml files under `root`: a platform's folder, or a folder of them. With
+    `platforms`, those whose file declares one of them (the folder may have any name)."""
     if (root / "scenarios.yaml").is_file():
         found = [root / "scenarios.yaml"]
     else:
         found = sorted(root.glob("*/scenarios.yaml"))
     if platforms:
         wanted = set(platforms)
-        found = [f for f in found if f.parent.name in wanted]
+        found = [f for f in found if declared_platform(f) in wanted]
     return found

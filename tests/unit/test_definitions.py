@@ -123,7 +123,7 @@ def test_missing_selector_is_an_error_at_the_step(project) -> None:
     (msg,) = problems_of(project(playbook=broken))
     assert msg == (
         "playbooks/demo.yaml:10:7: error: selector 'sendButton' is not defined in "
-        "selectors/demo.yaml"
+        "selectors/demo.yaml (did you mean 'postButton'?)"
     )
 
 
@@ -299,3 +299,87 @@ def test_the_shipped_schema_accepts_what_the_tool_accepts(case: str) -> None:
     file, old, new = ACCEPTED[case]
     playbook, selectors = _variant(file, old, new)
     assert _schema_errors(file, playbook if file == "playbook" else selectors) == []
+
+
+@pytest.mark.parametrize(("old", "new", "hint"), [
+    ("- click: postButton", "- clik: postButton", "unknown step 'clik' (did you mean 'click'?)"),
+    ("- click: postButton", "- click: {selector: postButton, optinal: true}",
+     "unknown field 'optinal' (did you mean 'optional'?)"),
+    ("- click: postButton", "- click: postbutton",
+     "selector 'postbutton' is not defined in selectors/demo.yaml (did you mean 'postButton'?)"),
+])
+def test_unknown_names_suggest_the_closest(project, old: str, new: str, hint: str) -> None:
+    (msg,) = problems_of(project(playbook=PLAYBOOK.replace(old, new)))
+    assert hint in msg, msg
+
+
+def test_unknown_field_in_a_selector_suggests(project) -> None:
+    msgs = problems_of(project(selectors=SELECTORS.replace("    description:", "    descripton:")))
+    assert any("unknown field 'descripton' (did you mean 'description'?)" in m for m in msgs)
+
+
+def test_no_suggestion_when_nothing_is_close(project) -> None:
+    (msg,) = problems_of(project(playbook=PLAYBOOK.replace("- click: postButton",
+                                                           "- click: zzz")))
+    assert "did you mean" not in msg
+
+
+SCENARIOS = """\
+platform: demo
+scenarios:
+  publish:
+    post: {text: hi, media: [photo.png]}
+    pages: {"https://demo.example/**": compose.html}
+    after: {publish: posted.html}
+    expect: {status: SUCCEEDED, fallbacks: [postButon]}
+"""
+
+
+def test_lint_reads_a_scenarios_file_by_content_whatever_its_name(project) -> None:
+    root = project()
+    folder = root / "cases" / "anything"
+    folder.mkdir(parents=True)
+    (folder / "compose.html").write_text("<p>", encoding="utf-8")
+    path = folder / "my-cases.yaml"
+    path.write_text(SCENARIOS, encoding="utf-8")
+    report = lint_paths([path], root=root)
+    text = [p.message for p in report.errors]
+    assert not any("missing field" in m for m in text), text
+    assert "publish: file posted.html not found in cases/anything" in text
+    assert "publish: file photo.png not found in cases/anything" in text
+    assert ("publish: selector 'postButon' is not defined in selectors/demo.yaml "
+            "(did you mean 'postButton'?)") in text
+    assert len(text) == 3, text
+
+
+def test_lint_scenarios_need_a_known_platform(project) -> None:
+    root = project()
+    path = root / "scenarios.yaml"
+    path.write_text(SCENARIOS.replace("platform: demo", "platform: dmo"), encoding="utf-8")
+    msgs = [str(p) for p in lint_paths([path], root=root).errors]
+    assert any("scenarios.yaml:1:11" in m and "no playbook for platform 'dmo'" in m
+               and "(did you mean 'demo'?)" in m for m in msgs), msgs
+
+
+def test_lint_scenario_format_errors_are_located(project) -> None:
+    root = project()
+    path = root / "scenarios.yaml"
+    path.write_text(SCENARIOS.replace("status: SUCCEEDED", "statu: SUCCEEDED"), encoding="utf-8")
+    (msg,) = [str(p) for p in lint_paths([path], root=root).errors]
+    assert ":7:14:" in msg and "unknown field 'statu' (did you mean 'status'?)" in msg
+
+
+def test_lint_refuses_a_file_of_unknown_kind(project) -> None:
+    root = project()
+    path = root / "playbooks" / "notes.yaml"  # in playbooks/, yet not a playbook
+    path.write_text("title: hello\n", encoding="utf-8")
+    (problem,) = lint_paths([path], root=root).errors
+    assert "cannot tell what this file is" in problem.message
+
+
+def test_default_lint_covers_scenario_files() -> None:
+    from runner.engine.definitions import project_root
+    from runner.engine.lint import default_paths
+
+    paths = default_paths(project_root())
+    assert any(p.name == "scenarios.yaml" for p in paths)
