@@ -39,6 +39,7 @@ from sandbox.state import (
     REJECT,
     SESSION_COOKIE,
     SESSION_EXPIRED,
+    SESSION_MAX_AGE_S,
     SLOW,
     Account,
     Locale,
@@ -221,6 +222,7 @@ class _Site:
         response.set_cookie(
             SESSION_COOKIE,
             self.state.create_session(account.name),
+            max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="lax",
             path="/",

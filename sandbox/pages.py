@@ -179,7 +179,7 @@ def login_page(viewer: Viewer, *, username: str = "", failed: bool = False) -> s
 {error}
 <form data-testid="login-form" aria-label="{t("log_in", loc)}" method="post" class="card form">
 <label>{t("username", loc)} <input name="username" autocomplete="username" required
- value="{esc(username)}"></label>
+ autofocus value="{esc(username)}"></label>
 <label>{t("password", loc)} <input type="password" name="password"
  autocomplete="current-password" required></label>
 <button type="submit" class="primary">{t("log_in", loc)}</button>

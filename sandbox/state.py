@@ -12,6 +12,7 @@ import itertools
 import re
 import secrets
 import threading
+import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -22,6 +23,9 @@ LOCALES: tuple[Locale, ...] = ("en", "ar")
 SESSION_COOKIE = "sandbox_session"
 CONSENT_COOKIE = "sandbox_cookie_consent"
 COOKIE_DOMAIN = "127.0.0.1"
+# Real platforms keep a login for weeks; a cookie without an expiry would be a session cookie
+# that the browser drops when it closes, so a login would not survive a restart.
+SESSION_MAX_AGE_S = 30 * 24 * 3600
 
 MAX_POST_CODE_POINTS = 280
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
@@ -218,13 +222,17 @@ class SandboxState:
             with self._lock:
                 self._data.sessions.pop(token, None)
 
-    def login_cookie(self, account: str) -> dict[str, str]:
-        """A logged-in cookie for Playwright's `context.add_cookies([...])` or httpx."""
+    def login_cookie(self, account: str) -> dict[str, Any]:
+        """A logged-in cookie for Playwright's `context.add_cookies([...])` or httpx: the one
+        the login form sets, with the same lifetime (`expires`, in seconds since the epoch)."""
         return {
             "name": SESSION_COOKIE,
             "value": self.create_session(account),
             "domain": COOKIE_DOMAIN,
             "path": "/",
+            "expires": int(time.time()) + SESSION_MAX_AGE_S,
+            "httpOnly": True,
+            "sameSite": "Lax",
         }
 
     # Media ---------------------------------------------------------------------------------

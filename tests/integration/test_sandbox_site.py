@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -19,6 +20,7 @@ from sandbox import (
     REDESIGN_FALLBACK,
     REJECT,
     SESSION_EXPIRED,
+    SESSION_MAX_AGE_S,
     SLOW,
     SandboxServer,
     SandboxState,
@@ -89,6 +91,7 @@ def test_login_form_sets_httponly_session_and_redirects_to_next(sb: SandboxServe
         set_cookie = good.headers["set-cookie"].lower()
         assert set_cookie.startswith("sandbox_session=")
         assert "httponly" in set_cookie
+        assert f"max-age={SESSION_MAX_AGE_S}" in set_cookie  # survives the browser closing
         assert http.get("/compose").status_code == 200
 
 
@@ -190,7 +193,9 @@ def test_control_api_round_trip(sb: SandboxServer) -> None:
                                                           "locale": "ar"})
         assert created.status_code == 201
         cookie = http.post("/_control/sessions", json={"account": "lina"}).json()["cookie"]
-        assert set(cookie) == {"name", "value", "domain", "path"}
+        assert set(cookie) == {"name", "value", "domain", "path", "expires", "httpOnly",
+                               "sameSite"}
+        assert cookie["expires"] > time.time() + SESSION_MAX_AGE_S - 60  # as the form sets it
         assert cookie["domain"] == "127.0.0.1"
         faults = http.put("/_control/accounts/lina/faults",
                           json={"faults": ["reject", "slow"], "slow_ms": 10})
