@@ -1,4 +1,11 @@
-"""The daemon's main loop: register, heartbeat, claim for free profiles, run jobs.
+"""The daemon's lifetime: register, heartbeat, claim for free profiles, run jobs.
+
+Each claimed job runs in its own `JobRunner` (`job_runner.py`), given only what it needs;
+the daemon keeps what outlives one job: which accounts are free, their login state, which
+profiles failed to open (those back off and are tried again before any job is claimed for
+them), and the side tasks. The outbox sender and the heartbeat are supervised
+(`common.aio.Supervisor`): if one crashes, the daemon stops claiming, lets running jobs
+reach a safe point, and exits non-zero.
 
 Shutdown: the first SIGINT/SIGTERM stops claiming and lets running jobs finish (exit 0);
 the second aborts them at their next safe point (never inside publish) and hands them back.
@@ -14,41 +21,100 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from common.aio import SideTaskFailed, Supervisor, first_of
 from common.errors import (
     BrowserError,
     ConfigError,
+    DefinitionError,
     ServerError,
     ServerRejected,
     ServerUnavailable,
 )
+from contract import codes
 from contract import models as s
 from runner import __version__
-from runner.browser import discover, resolve_headless
 from runner.client import RetryPolicy, ServerClient
 from runner.device import identity
-from runner.device.jobs import JobControl, run_job
-from runner.device.outbox import Outbox
-from runner.device.profiles import Profiles
+from runner.device.channel import RunChannel
+from runner.device.control import JobBoard
+from runner.device.faults import Faults
+from runner.device.items import Completion, RunKey
+from runner.device.job_runner import (
+    EngineFactory,
+    JobOutcome,
+    JobParts,
+    JobRunner,
+    ProfileSource,
+    complete,
+    verify_first,
+)
+from runner.device.outbox import Intent, Outbox
 from runner.device.settings import Account, DaemonSettings
 from runner.device.status import StatusLine
-from runner.engine.definitions import Platform, load_platform
-from runner.engine.engine import EngineOptions
+from runner.engine import EngineOptions, Platform, Post, Status, load_platform
+
+__all__ = ["Daemon", "DaemonProfiles", "ProfileOpener"]
 
 log = logging.getLogger(__name__)
 
 SENDER_BUDGET_S = 10.0
 BUSY_CLAIM_WAIT_S = 2.0
+FIRST_BACKOFF_S = 5.0  # a profile that would not open: first wait before trying again
+MAX_BACKOFF_S = 300.0
+EXIT_SIDE_TASK_FAILED = 1
+
+
+class DaemonProfiles(ProfileSource, Protocol):
+    """The warm browser profiles (`runner.device.profiles.Profiles`)."""
+
+    def lock(self, account: Account) -> asyncio.Lock: ...
+
+    async def close(self) -> None: ...
+
+
+ProfileOpener = Callable[[DaemonSettings], contextlib.AbstractAsyncContextManager[DaemonProfiles]]
+
+
+@contextlib.asynccontextmanager
+async def browser_profiles(settings: DaemonSettings) -> AsyncIterator[DaemonProfiles]:
+    """The real profiles: Playwright started through the browser seam."""
+    from runner.browser import discover, resolve_headless, start_playwright
+    from runner.device.profiles import Profiles
+
+    async with start_playwright() as pw:
+        profiles = Profiles(pw, discover(settings.browser),
+                            headless=resolve_headless(settings.headless),
+                            cdp_url=settings.cdp_url)
+        try:
+            yield profiles
+        finally:
+            await profiles.close()
+
+
+@dataclass
+class _Trouble:
+    """An account that must be made ready before a job is claimed for it: open intents to
+    settle after a crash, or a profile that would not open. Retried with backoff."""
+
+    intents: list[Intent] = field(default_factory=list)
+    not_before: float = 0.0
+    delay: float = 0.0
+    task: asyncio.Task[None] | None = None
 
 
 class Daemon:
     """Holds the daemon's parts; `run()` is the whole lifetime."""
 
     def __init__(self, settings: DaemonSettings, server_url: str, *,
-                 enroll_token: str | None, transport: Any = None) -> None:
+                 enroll_token: str | None, transport: Any = None,
+                 open_profiles: ProfileOpener = browser_profiles,
+                 engine: EngineFactory | None = None, faults: Faults | None = None) -> None:
         self.settings = settings
         self.server_url = server_url
         self.enroll_token = enroll_token
@@ -56,8 +122,12 @@ class Daemon:
         self.accounts = settings.account_list()
         if not self.accounts:
             raise ConfigError("no accounts: give at least one, e.g. --account x/main")
+        self.faults = faults if faults is not None else Faults.from_env()
+        self._open_profiles = open_profiles
+        self._engine = engine
         self.outbox = Outbox(settings.outbox_file)
-        self.outbox.on_events_reply = self._on_events_reply
+        self.board = JobBoard()
+        self.outbox.on_events_reply = self.board.on_events_reply
         self.work_dir = settings.home / "work"
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.stopping = asyncio.Event()
@@ -69,14 +139,15 @@ class Daemon:
         self.sender_client = ServerClient(
             server_url, transport=transport,
             retry=RetryPolicy(budget=SENDER_BUDGET_S, result_budget=SENDER_BUDGET_S))
-        self.profiles: Profiles
+        self.profiles: DaemonProfiles
         self._platforms: dict[str, Platform] = {}
-        self._controls: dict[str, JobControl] = {}
         self._busy: set[str] = set()
         self._last_post: dict[str, float] = {}
         self._login: dict[str, s.LoginState] = {}
+        self._trouble: dict[str, _Trouble] = {}
         self._checking = False
         self._slots_changed = asyncio.Event()
+        self._background: set[asyncio.Task[Any]] = set()
         self.device_id = ""
         self.heartbeat_s = settings.heartbeat_s or 30.0
 
@@ -88,21 +159,15 @@ class Daemon:
         return self._platforms[name]
 
     def engine_options(self, platform: str) -> EngineOptions:
-        return EngineOptions(locale=self.settings.locale, human=self.settings.human,
-                             base_url=self.settings.base_urls.get(platform))
+        return EngineOptions.from_settings(self.settings, platform)
 
-    def track(self, job_id: str) -> JobControl:
-        control = JobControl(job_id)
-        self._controls[job_id] = control
-        return control
-
-    def untrack(self, job_id: str) -> None:
-        self._controls.pop(job_id, None)
-
-    async def _on_events_reply(self, job_id: str, reply: s.EventsResponse) -> None:
-        control = self._controls.get(job_id)
-        if control is not None:
-            control.update(reply)
+    def _parts(self) -> JobParts:
+        extra: dict[str, Any] = {} if self._engine is None else {"engine": self._engine}
+        return JobParts(client=self.client, outbox=self.outbox, profiles=self.profiles,
+                        platform=self.platform, options=self.engine_options,
+                        abort=self.aborting, work_dir=self.work_dir,
+                        keepalive_s=self.settings.keepalive_s, faults=self.faults,
+                        on_phase=lambda phase: self.status.update(phase=phase), **extra)
 
     def login_changed(self, account: Account, logged_in: bool) -> None:
         previous = self._login.get(account.key)
@@ -110,7 +175,7 @@ class Daemon:
                                                 logged_in=logged_in,
                                                 checked_at=datetime.now(timezone.utc))
         if previous is None or previous.logged_in != logged_in:
-            spawn(self._report_login(account, logged_in), "login report")
+            self._spawn(self._report_login(account, logged_in), "login report")
 
     async def _report_login(self, account: Account, logged_in: bool) -> None:
         try:
@@ -128,38 +193,63 @@ class Daemon:
             subprocess.Popen(["notify-send", "-a", "publish-runner", title, body],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+        """A one-off background task whose failure is logged, not lost."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("%s failed: %r", what, t.exception(), exc_info=t.exception())
+
+        task.add_done_callback(done)
+
     # ---- lifetime ----------------------------------------------------------------------
 
     async def run(self) -> int:
-        from playwright.async_api import async_playwright
-
+        """The whole lifetime; 0 after an orderly stop, non-zero when a side task died."""
         await self._register()
-        async with async_playwright() as pw:
-            self.profiles = Profiles(pw, discover(self.settings.browser),
-                                     headless=resolve_headless(self.settings.headless),
-                                     cdp_url=self.settings.cdp_url)
-            sender_stop = asyncio.Event()
-            sender = asyncio.create_task(self.outbox.run_sender(self.sender_client,
-                                                                sender_stop))
-            beat = asyncio.create_task(self._heartbeats())
-            status = asyncio.create_task(self.status.run(self.stopping))
+        code = 0
+        try:
+            async with self._open_profiles(self.settings) as profiles:
+                self.profiles = profiles
+                code = await self._supervised()
+        finally:
+            for task in list(self._background):
+                task.cancel()
+            await self.client.aclose()
+            await self.sender_client.aclose()
+            self.outbox.close()
+        if code == 0:
+            log.info("stopped")
+        else:
+            log.error("stopped after a failure (exit %d)", code)
+        return code
+
+    async def _supervised(self) -> int:
+        never = asyncio.Event()  # the sender stops by cancellation, after the last flush
+        async with Supervisor(on_failure=self._side_task_failed) as sup:
+            sup.spawn("outbox sender", self.outbox.run_sender(self.sender_client, never))
+            sup.spawn("heartbeat", self._heartbeats())
+            sup.spawn("status line", self.status.run(self.stopping), may_end=True)
             try:
-                await self._settle_open_intents()
-                await self._claim_loop()
+                await sup.run(self._main())
+            except SideTaskFailed:
+                return EXIT_SIDE_TASK_FAILED
             finally:
-                beat.cancel()
                 # Results written during the run should leave before we do, if the server
                 # lets them; whatever does not stays in the outbox for the next start.
-                await self.outbox.flush(None, timeout=10.0)
-                sender_stop.set()
-                await asyncio.gather(sender, return_exceptions=True)
-                status.cancel()
-                await self.profiles.close()
-                await self.client.aclose()
-                await self.sender_client.aclose()
-                self.outbox.close()
-        log.info("stopped")
+                if sup.failure is None:
+                    await self.outbox.flush(None, timeout=10.0)
         return 0
+
+    def _side_task_failed(self, failure: SideTaskFailed) -> None:
+        log.critical("the daemon cannot go on without its %s: stopping (jobs stop at their "
+                     "next safe point and are handed back)", failure.name)
+        self.stopping.set()
+        self.aborting.set()
+        self._slots_changed.set()
 
     def install_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -203,20 +293,17 @@ class Daemon:
         while True:
             try:
                 reply = await self.client.heartbeat(self.device_id, s.HeartbeatRequest(
-                    current_job_id=next(iter(self._controls), None),
+                    current_job_id=self.board.current(),
                     login_status=list(self._login.values())))
             except ServerRejected as exc:
                 log.error("heartbeat refused: %s", exc)
             except ServerUnavailable as exc:
                 log.warning("heartbeat failed: %s", exc)
             else:
-                for job_id in reply.cancel_job_ids:
-                    if (control := self._controls.get(job_id)) is not None:
-                        control.cancel_requested = True
-                        control.changed.set()
+                self.board.cancel(reply.cancel_job_ids)
                 if reply.check_login and not self._checking:
                     self._checking = True
-                    spawn(self.check_logins(), "login check")
+                    self._spawn(self.check_logins(), "login check")
             await asyncio.sleep(self.heartbeat_s * random.uniform(0.8, 1.2))
 
     async def check_logins(self) -> dict[str, bool]:
@@ -226,30 +313,28 @@ class Daemon:
         log.info("checking the login of every free profile")
         results: dict[str, bool] = {}
         try:
-            await self._check_each(results, check_profile)
+            for account in self.accounts:
+                lock = self.profiles.lock(account)
+                if lock.locked():
+                    continue  # busy publishing: its login is evidently fine
+                async with lock:
+                    try:
+                        page = await self.profiles.page(account)
+                    except BrowserError as exc:  # e.g. open in `publish-runner login` now
+                        log.warning("cannot check %s: %s", account.key, exc)
+                        continue
+                    ok = await check_profile(self.platform(account.platform), page, account,
+                                             self.engine_options(account.platform),
+                                             self.work_dir)
+                results[account.key] = ok
+                log.info("login check: %s is %s", account.key,
+                         "logged in" if ok else "logged out")
+                self._login.pop(account.key, None)  # report even when unchanged
+                self.login_changed(account, ok)
+                self._slots_changed.set()
         finally:
             self._checking = False
         return results
-
-    async def _check_each(self, results: dict[str, bool], check_profile: Any) -> None:
-        for account in self.accounts:
-            lock = self.profiles.lock(account)
-            if lock.locked():
-                continue  # busy publishing: its login is evidently fine
-            async with lock:
-                try:
-                    page = await self.profiles.page(account)
-                except BrowserError as exc:  # e.g. open in `publish-runner login` right now
-                    log.warning("cannot check %s: %s", account.key, exc)
-                    continue
-                ok = await check_profile(self.platform(account.platform), page, account,
-                                         self.engine_options(account.platform),
-                                         self.work_dir)
-            results[account.key] = ok
-            log.info("login check: %s is %s", account.key, "logged in" if ok else "logged out")
-            self._login.pop(account.key, None)  # report even when unchanged
-            self.login_changed(account, ok)
-            self._slots_changed.set()
 
     # ---- claiming ----------------------------------------------------------------------
 
@@ -260,7 +345,7 @@ class Daemon:
             running[key.split("/", 1)[0]] = running.get(key.split("/", 1)[0], 0) + 1
         free = []
         for a in self.accounts:
-            if a.key in self._busy:
+            if a.key in self._busy or a.key in self._trouble:
                 continue
             state = self._login.get(a.key)
             if state is not None and not state.logged_in:
@@ -272,22 +357,42 @@ class Daemon:
             free.append(a)
         return free
 
-    def _next_gap_end(self) -> float:
+    def _next_wake(self) -> float:
         now = time.monotonic()
         ends = [t + self.settings.min_gap_s - now for t in self._last_post.values()]
+        ends += [t.not_before - now for t in self._trouble.values() if t.task is None]
         return max(0.1, min([e for e in ends if e > 0], default=5.0))
 
-    async def _claim_loop(self) -> None:
-        tasks: set[asyncio.Task[Any]] = set()
+    async def _main(self) -> None:
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            await self._claim_loop(tasks)
+        finally:
+            if tasks:
+                log.info("waiting for %d running job(s) to finish", len(tasks))
+                await asyncio.wait(tasks)  # each job task logs its own failure
+            for trouble in self._trouble.values():
+                if trouble.task is not None:
+                    trouble.task.cancel()
+
+    async def _claim_loop(self, tasks: set[asyncio.Task[None]]) -> None:
         backoff = 1.0
+        for intent in self.outbox.open_intents():
+            key = f"{intent.platform}/{intent.account}"
+            if self._account(intent.platform, intent.account) is None:
+                log.error("job %s may have been published from %s, which has no profile "
+                          "here any more: look at that account before retrying it",
+                          intent.job_id, key)
+                continue
+            self._trouble.setdefault(key, _Trouble()).intents.append(intent)
         log.info("claiming jobs for %s", ", ".join(a.key for a in self.accounts))
         while not self.stopping.is_set():
             self._slots_changed.clear()  # what changes from here on re-runs this round
+            self._mend_accounts()
             free = self._free_accounts()
             if not free or len(self._busy) >= self.settings.max_parallel:
                 self.status.update(state="busy" if self._busy else "waiting (account gap)")
-                await _first(self._slots_changed.wait(), self.stopping.wait(),
-                             timeout=self._next_gap_end())
+                await first_of(self._slots_changed, self.stopping, timeout=self._next_wake())
                 continue
             self.status.update(state="waiting for a job")
             log.debug("claiming for %s", ", ".join(a.key for a in free))
@@ -301,7 +406,7 @@ class Daemon:
                 accounts=[s.Target(platform=a.platform, account=a.name) for a in free],
                 wait_sec=wait)
             claim_task = asyncio.ensure_future(self.client.claim(request))
-            await _first(claim_task, self.stopping.wait())
+            await first_of(claim_task, self.stopping)
             if not claim_task.done():
                 claim_task.cancel()  # a job claimed in this instant goes back by recovery
                 with contextlib.suppress(BaseException):
@@ -311,103 +416,126 @@ class Daemon:
                 claimed = claim_task.result()
             except ServerUnavailable as exc:
                 log.warning("cannot claim: %s; trying again in %.0fs", exc, backoff)
-                await _first(self.stopping.wait(), timeout=backoff)
+                await first_of(self.stopping, timeout=backoff)
                 backoff = min(backoff * 2, 60.0)
                 continue
             except ServerRejected as exc:
                 log.error("claim refused: %s", exc)
-                await _first(self.stopping.wait(), timeout=30.0)
+                await first_of(self.stopping, timeout=30.0)
                 continue
             backoff = 1.0
             if claimed is None:
                 log.debug("nothing came due")
                 continue
-            account = self._account_for(claimed.job)
+            account = self._account(claimed.job.platform, claimed.job.account)
             if account is None:
                 log.error("claimed job %s for %s/%s, which has no profile here",
                           claimed.job.id, claimed.job.platform, claimed.job.account)
                 continue
             self._busy.add(account.key)
-            task = asyncio.create_task(self._job(claimed, account))
+            task = asyncio.ensure_future(self._job(claimed, account))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-        if tasks:
-            log.info("waiting for %d running job(s) to finish", len(tasks))
-            await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _account_for(self, job: s.Job) -> Account | None:
-        return next((a for a in self.accounts
-                     if a.platform == job.platform and a.name == job.account), None)
+    def _account(self, platform: str, name: str) -> Account | None:
+        return next((a for a in self.accounts if a.platform == platform and a.name == name),
+                    None)
 
     async def _job(self, claimed: s.ClaimResponse, account: Account) -> None:
         self.status.update(state=f"job {claimed.job.id}", platform=account.key, phase="start")
+        control = self.board.track(claimed.job.id)
         try:
             async with self.profiles.lock(account):
-                await run_job(self, claimed, account)
+                outcome = await JobRunner(self._parts(), claimed, account, control).run()
+            await self._after(claimed.job.id, account, outcome)
         except Exception:
             log.exception("job %s crashed the runner's job task", claimed.job.id)
         finally:
+            self.board.untrack(claimed.job.id)
             self._busy.discard(account.key)
             self._last_post[account.key] = time.monotonic()
             self._slots_changed.set()
             self.status.update(state="idle", phase="")
 
-    async def _settle_open_intents(self) -> None:
-        """Publishes that began before a crash: verify them before anything else."""
-        from runner.device.jobs import verify_first
-        from runner.engine.engine import Post
+    async def _after(self, job_id: str, account: Account, outcome: JobOutcome) -> None:
+        """What one job's end means for its account."""
+        if outcome.status is not None:
+            self.status.update(last=f"{job_id} {outcome.status.value}")
+        if outcome.profile_failed:
+            self._back_off(account, "its browser profile could not open")
+        if outcome.status is Status.NEEDS_LOGIN:
+            self.login_changed(account, False)
+            await self.profiles.release(account)  # so `publish-runner login` can open it
+            self.notify(f"{account.key} needs login",
+                        f"Log in with: publish-runner login {account.platform} "
+                        f"--account {account.name}")
+        elif outcome.status is Status.SUCCEEDED:
+            self.login_changed(account, True)
 
-        for intent in self.outbox.open_intents():
-            account = next((a for a in self.accounts if a.platform == intent.platform
-                            and a.name == intent.account), None)
-            log.warning("job %s may have been published before the daemon stopped: checking",
-                        intent.job_id)
-            if account is None:
-                log.error("job %s may have been published from %s/%s, which has no profile "
-                          "here any more: look at that account before retrying it",
-                          intent.job_id, intent.platform, intent.account)
-                continue
-            work = Path(self.work_dir) / f"intent-{intent.job_id}"
+    # ---- accounts in trouble: open intents, profiles that would not open ---------------
+
+    def _back_off(self, account: Account, why: str) -> None:
+        trouble = self._trouble.setdefault(account.key, _Trouble())
+        trouble.delay = min(MAX_BACKOFF_S, max(FIRST_BACKOFF_S, trouble.delay * 2))
+        trouble.not_before = time.monotonic() + trouble.delay
+        log.warning("%s: %s; no job is claimed for it until it opens (next try in %.0fs)",
+                    account.key, why, trouble.delay)
+
+    def _mend_accounts(self) -> None:
+        """Start, for each account in trouble whose wait is over, the work that makes it
+        ready again: settle its open intents, or just open its profile."""
+        now = time.monotonic()
+        for key, trouble in self._trouble.items():
+            if trouble.task is None and now >= trouble.not_before and key not in self._busy:
+                account = self._account(*key.split("/", 1))
+                assert account is not None
+                trouble.task = asyncio.ensure_future(self._mend(account, trouble))
+
+    async def _mend(self, account: Account, trouble: _Trouble) -> None:
+        try:
             async with self.profiles.lock(account):
                 page = await self.profiles.page(account)
-                settled = await verify_first(
-                    self, self.platform(intent.platform),
-                    self.engine_options(intent.platform), page,
-                    Post(intent.text, (), intent.account), intent.job_id, intent.run_id,
-                    intent.lease_token, work)
-            if not settled:
-                self.outbox.add_completion(
-                    intent.job_id, intent.run_id, intent.lease_token, outcome="FAILED",
-                    error_code="INTERRUPTED_PUBLISH",
-                    error_message="the daemon stopped during the publish step and the post is "
-                    "not among the account's recent posts; look at the account before retrying",
-                    post_url=None, proof_kinds=[])
+                while trouble.intents:
+                    await self._settle(account, trouble.intents[0], page)
+                    trouble.intents.pop(0)
+        except BrowserError as exc:
+            trouble.task = None
+            self._back_off(account, f"its profile could not open ({exc})")
+        except Exception:
+            log.exception("could not make %s ready again", account.key)
+            trouble.task = None
+            self._back_off(account, "it could not be made ready")
+        else:
+            self._trouble.pop(account.key, None)
+            log.info("%s is ready: claiming jobs for it again", account.key)
+        finally:
+            self._slots_changed.set()
+
+    async def _settle(self, account: Account, intent: Intent, page: Any) -> None:
+        """A publish that began before a crash: verify it before anything else."""
+        log.warning("job %s may have been published before the daemon stopped: checking",
+                    intent.job_id)
+        channel = RunChannel(self.outbox, self.client,
+                             RunKey(intent.job_id, intent.run_id, intent.lease_token))
+        work = Path(self.work_dir) / f"intent-{intent.job_id}"
+        try:
+            platform = self.platform(intent.platform)
+        except DefinitionError as exc:
+            complete(channel, Completion.failed(
+                codes.VERIFY_IMPOSSIBLE,
+                "the daemon stopped during the publish step and the playbook can no longer "
+                f"check the account ({exc}); look at the account before retrying"))
+            return
+        options = self.engine_options(intent.platform)
+        engine = self._parts().engine(platform, options, None)
+        try:
+            settled = await verify_first(engine, channel, page,
+                                         Post(intent.text, (), intent.account), work,
+                                         platform.name)
+        finally:
             shutil.rmtree(work, ignore_errors=True)
-
-
-_background: set[asyncio.Task[Any]] = set()
-
-
-def spawn(coro: Any, what: str) -> asyncio.Task[Any]:
-    """A background task whose failure is logged, not lost."""
-    task = asyncio.get_running_loop().create_task(coro)
-    _background.add(task)
-
-    def done(t: asyncio.Task[Any]) -> None:
-        _background.discard(t)
-        if not t.cancelled() and t.exception() is not None:
-            log.error("%s failed: %r", what, t.exception(), exc_info=t.exception())
-
-    task.add_done_callback(done)
-    return task
-
-
-async def _first(*aws: Any, timeout: float | None = None) -> None:
-    """Wait for the first of several awaitables; cancel the rest (not passed-in tasks)."""
-    futures = [a if isinstance(a, asyncio.Future) else asyncio.ensure_future(a) for a in aws]
-    owned = [f for f, a in zip(futures, aws, strict=True) if f is not a]
-    try:
-        await asyncio.wait(futures, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for f in owned:
-            f.cancel()
+        if not settled:
+            complete(channel, Completion.failed(
+                codes.INTERRUPTED_PUBLISH,
+                "the daemon stopped during the publish step and the post is not among the "
+                "account's recent posts; look at the account before retrying"))

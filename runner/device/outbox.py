@@ -5,25 +5,43 @@ in order whenever the server answers, also after the daemon restarts. So a lost 
 killed daemon loses no result and no proof. The same file journals publish intents: a run
 that wrote an intent and never completed may have published, and must be verified before
 anything else happens to its job.
+
+Items are typed (`runner.device.items`) and checked against the contract when they are
+written, so a value the server would refuse is refused at the call that made it. The sender
+still survives any single bad item (one written by an older version, a file gone, a reply
+it cannot read): it is logged, set aside as `dead` with the reason, and delivery goes on.
+Only an unreachable server makes it wait; nothing ends it but `stop`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import os
 import random
 import shutil
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pydantic
+
+from common.aio import sleep_or
 from common.errors import ServerRejected, ServerUnavailable
 from contract import models as s
+from runner.device.items import Completion, FileItem, RefusedItem, RunKey, bounded
+
+if TYPE_CHECKING:
+    from runner.client import ServerClient
+
+__all__ = ["DeadItem", "Intent", "Outbox"]
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +78,29 @@ CREATE TABLE IF NOT EXISTS intents (
 """
 
 EVENT_BATCH = 100
+Row = tuple[Any, ...]  # id, job_id, run_id, lease_token, kind, payload, file
 
 
 @dataclass(frozen=True)
 class Intent:
+    """A publish that began: written right before the click, closed by the completion."""
+
     job_id: str
     run_id: str
     lease_token: str
     platform: str
     account: str
     text: str
+
+
+@dataclass(frozen=True)
+class DeadItem:
+    """An item set aside for good, kept for the record with the reason."""
+
+    id: int
+    job_id: str
+    kind: str
+    error: str
 
 
 class Outbox:
@@ -79,6 +110,7 @@ class Outbox:
         self.path = path
         self.files = path.parent / "outbox-files"
         self.files.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.files, 0o700)  # proofs and traces show the account: owner only
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process
@@ -92,13 +124,13 @@ class Outbox:
 
     # ---- writing -----------------------------------------------------------------------
 
-    def _add(self, job_id: str, run_id: str, lease: str, kind: str, payload: dict[str, Any],
+    def _add(self, key: RunKey, kind: str, payload: dict[str, Any],
              file: str | None = None) -> None:
         self.db.execute(
             "INSERT INTO items (job_id, run_id, lease_token, kind, payload, file, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (job_id, run_id, lease, kind, json.dumps(payload, ensure_ascii=False), file,
-             time.time()),
+            (key.job_id, key.run_id, key.lease_token, kind,
+             json.dumps(payload, ensure_ascii=False), file, time.time()),
         )
         self._changed.set()
 
@@ -109,42 +141,45 @@ class Outbox:
         ).fetchone()
         return int(row[0])
 
-    def add_event(self, job_id: str, run_id: str, lease: str, *, phase: str, step: str,
-                  level: str, message: str, at: str | None = None) -> None:
-        event = {"seq": self.next_seq(run_id), "at": at or _now(), "phase": phase,
-                 "step": step[:200], "level": level, "message": message[:10_000]}
-        self._add(job_id, run_id, lease, "event", event)
+    def make_event(self, key: RunKey, *, phase: str, step: str, level: str,
+                   message: str) -> s.Event:
+        """The next event of a run, its texts bounded here (the daemon makes them)."""
+        try:
+            return s.Event(seq=self.next_seq(key.run_id), at=datetime.now(timezone.utc),
+                           phase=bounded(phase, s.MAX_PHASE), step=bounded(step, s.MAX_STEP),
+                           level=bounded(level, s.MAX_LEVEL),
+                           message=bounded(message, s.MAX_MESSAGE))
+        except pydantic.ValidationError as exc:
+            raise RefusedItem("event", key.job_id, exc) from exc
 
-    def add_proof(self, job_id: str, run_id: str, lease: str, *, kind: str, sha256: str,
-                  source: Path) -> None:
-        """The file is copied into the outbox's own folder: the run's folder may go away."""
-        target = self.files / f"{run_id}-{kind}{source.suffix}"
+    def add_event(self, key: RunKey, *, phase: str, step: str, level: str,
+                  message: str) -> None:
+        event = self.make_event(key, phase=phase, step=step, level=level, message=message)
+        self._add(key, "event", event.model_dump(mode="json", by_alias=True))
+
+    def add_file(self, key: RunKey, kind: s.ProofKind | s.SnapshotKind, source: Path,
+                 sha256: str | None = None) -> None:
+        """A proof or a snapshot. The file is copied into the outbox's own folder (owner
+        only): the run's folder may go away before the server is back."""
+        target = self.files / f"{key.run_id}-{kind.value}{source.suffix}"
         shutil.copyfile(source, target)
-        self._add(job_id, run_id, lease, "proof", {"kind": kind, "sha256": sha256},
-                  str(target))
+        os.chmod(target, 0o600)
+        digest = sha256 or hashlib.sha256(target.read_bytes()).hexdigest()
+        try:
+            item = FileItem.checked(kind, digest)
+        except ValueError as exc:
+            target.unlink(missing_ok=True)
+            raise RefusedItem(f"{kind.value} file", key.job_id, str(exc)) from exc
+        self._add(key, "proof" if item.is_proof else "snapshot", item.payload(), str(target))
 
-    def add_snapshot(self, job_id: str, run_id: str, lease: str, *, kind: str,
-                     source: Path) -> None:
-        """A failed run's page HTML or trace, copied like a proof."""
-        import hashlib
-
-        target = self.files / f"{run_id}-{kind}{source.suffix}"
-        shutil.copyfile(source, target)
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        self._add(job_id, run_id, lease, "snapshot", {"kind": kind, "sha256": digest},
-                  str(target))
-
-    def add_completion(self, job_id: str, run_id: str, lease: str, *, outcome: str,
-                       error_code: str | None, error_message: str | None,
-                       post_url: str | None, proof_kinds: list[str]) -> None:
-        """Queued with the intent closed in the same transaction: either both or neither."""
+    def add_completion(self, key: RunKey, completion: Completion) -> None:
+        """Checked against the contract (RefusedItem names what is wrong), then queued with
+        the intent closed in the same transaction: either both or neither."""
+        completion.check(key)
         with self._tx():
-            self._add(job_id, run_id, lease, "complete", {
-                "outcome": outcome, "errorCode": error_code,
-                "errorMessage": (error_message or "")[:10_000] or None,
-                "postUrl": post_url, "proofKinds": proof_kinds,
-            })
-            self.db.execute("UPDATE intents SET state = 'done' WHERE job_id = ?", (job_id,))
+            self._add(key, "complete", completion.payload())
+            self.db.execute("UPDATE intents SET state = 'done' WHERE job_id = ?",
+                            (key.job_id,))
 
     def write_intent(self, intent: Intent) -> None:
         self.db.execute(
@@ -168,13 +203,19 @@ class Outbox:
                 "SELECT count(*) FROM items WHERE state = 'pending' AND job_id = ?", (job_id,))
         return int(row.fetchone()[0])
 
+    def dead(self) -> list[DeadItem]:
+        """What was set aside for good, oldest first."""
+        rows = self.db.execute("SELECT id, job_id, kind, last_error FROM items "
+                               "WHERE state = 'dead' ORDER BY id").fetchall()
+        return [DeadItem(int(r[0]), str(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
+
     def asset_id(self, run_id: str, kind: str) -> str | None:
         row = self.db.execute("SELECT asset_id FROM proof_assets WHERE run_id = ? AND kind = ?",
                               (run_id, kind)).fetchone()
         return str(row[0]) if row else None
 
     @contextlib.contextmanager
-    def _tx(self) -> Any:
+    def _tx(self) -> Iterator[None]:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -198,15 +239,17 @@ class Outbox:
                     await asyncio.wait_for(self._delivered.wait(), remaining)
         return True
 
-    async def run_sender(self, client: Any, stop: asyncio.Event) -> None:
-        """Deliver pending items in order until `stop`; back off while the server is away."""
+    async def run_sender(self, client: ServerClient, stop: asyncio.Event) -> None:
+        """Deliver pending items in order until `stop`; back off while the server is away.
+
+        Never ends on its own: a bad item is set aside inside `deliver_some`."""
         backoff = 0.5
         while not stop.is_set():
             try:
                 progressed = await self.deliver_some(client)
             except ServerUnavailable as exc:
                 log.warning("server unavailable, results kept in the outbox: %s", exc)
-                await _sleep_or(stop, random.uniform(0, backoff))
+                await sleep_or(random.uniform(0, backoff), stop)
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 0.5
@@ -214,86 +257,103 @@ class Outbox:
                 self._changed.clear()
                 if self.pending():
                     continue
-                await _sleep_or(stop, 5.0, self._changed)
+                await sleep_or(5.0, stop, self._changed)
 
-    async def deliver_some(self, client: Any) -> bool:
+    async def deliver_some(self, client: ServerClient) -> bool:
+        """Send the item at the head (or a batch of events); False when nothing is pending.
+        Raises ServerUnavailable only: every other failure sets the item aside."""
         rows = self.db.execute(
             "SELECT id, job_id, run_id, lease_token, kind, payload, file FROM items "
             "WHERE state = 'pending' ORDER BY id LIMIT ?", (EVENT_BATCH,)).fetchall()
         if not rows:
             return False
         first = rows[0]
-        if first[4] == "event":
-            batch = [r for r in _leading(rows, first)]
-            ids = [r[0] for r in batch]
-            events = [s.Event.model_validate(json.loads(r[5])) for r in batch]
-            try:
-                reply = await client.events(first[1], s.EventsRequest(
-                    lease_token=first[3], run_id=first[2], events=events))
-            except ServerRejected as exc:
-                self._dead(ids, exc)
+        batch = _leading(rows, first) if first[4] == "event" else [first]
+        try:
+            if first[4] == "event":
+                await self._send_events(client, batch)
+            elif first[4] in ("proof", "snapshot"):
+                await self._send_file(client, first)
+            elif first[4] == "complete":
+                await self._send_completion(client, first)
             else:
-                self._sent(ids)
-                if self.on_events_reply is not None:
-                    await self.on_events_reply(first[1], reply)
-        elif first[4] in ("proof", "snapshot"):
-            await self._send_file(client, first)
-        else:
-            await self._send_completion(client, first)
+                self._dead([first[0]], f"unknown item kind {first[4]!r}")
+        except ServerUnavailable:
+            raise
+        except ServerRejected as exc:  # a stale lease, a job gone: refused for good
+            self._dead([r[0] for r in batch], str(exc))
+        except Exception as exc:  # a bug or a broken row: never let it stop delivery
+            log.exception("outbox: could not send item %s (%s) of job %s", first[0],
+                          first[4], first[1])
+            self._dead([r[0] for r in batch], f"{type(exc).__name__}: {exc}")
         async with self._delivered:
             self._delivered.notify_all()
         return True
 
-    async def _send_file(self, client: Any, row: tuple[Any, ...]) -> None:
+    async def _send_events(self, client: ServerClient, batch: list[Row]) -> None:
+        ids, events = [], []
+        for row in batch:
+            try:
+                events.append(s.Event.model_validate(json.loads(row[5])))
+                ids.append(row[0])
+            except (ValueError, pydantic.ValidationError) as exc:
+                self._dead([row[0]], f"unreadable or out of contract: {_brief(exc)}")
+        if not events:
+            return
+        first = batch[0]
+        reply = await client.events(first[1], s.EventsRequest(
+            lease_token=first[3], run_id=first[2], events=events))
+        self._sent(ids)
+        if self.on_events_reply is not None:
+            await self.on_events_reply(first[1], reply)
+
+    async def _send_file(self, client: ServerClient, row: Row) -> None:
         item_id, job_id, run_id, lease, item_kind, payload, file = row
-        data = json.loads(payload)
         try:
+            item = FileItem.from_payload(item_kind, json.loads(payload))
             content = Path(file).read_bytes()
-        except OSError as exc:
-            self._dead([item_id], exc)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self._dead([item_id], f"unreadable: {_brief(exc)}")
             return
-        common = {"lease_token": lease, "run_id": run_id, "sha256": data["sha256"],
-                  "data": content, "filename": Path(file).name}
-        try:
-            if item_kind == "proof":
-                asset_id = await client.upload_proof(
-                    job_id, kind=s.ProofKind(data["kind"]), **common)
-            else:
-                asset_id = await client.upload_snapshot(
-                    job_id, kind=s.SnapshotKind(data["kind"]), **common)
-        except ServerRejected as exc:
-            self._dead([item_id], exc)
-            return
-        if item_kind == "proof":
+        common: dict[str, Any] = {"lease_token": lease, "run_id": run_id,
+                                  "sha256": item.sha256, "data": content,
+                                  "filename": Path(file).name}
+        if isinstance(item.kind, s.ProofKind):
+            asset_id = await client.upload_proof(job_id, kind=item.kind, **common)
             self.db.execute("INSERT OR REPLACE INTO proof_assets VALUES (?, ?, ?)",
-                            (run_id, data["kind"], asset_id))
+                            (run_id, item.kind.value, asset_id))
+        else:
+            await client.upload_snapshot(job_id, kind=item.kind, **common)
         self._sent([item_id])
 
-    async def _send_completion(self, client: Any, row: tuple[Any, ...]) -> None:
+    async def _send_completion(self, client: ServerClient, row: Row) -> None:
         item_id, job_id, run_id, lease, _, payload, _ = row
-        data = json.loads(payload)
-        assets = [a for k in data.pop("proofKinds", []) if (a := self.asset_id(run_id, k))]
-        request = s.CompleteRequest.model_validate(
-            {**data, "leaseToken": lease, "runId": run_id, "proofAssetIds": assets})
+        key = RunKey(job_id, run_id, lease)
         try:
-            await client.complete(job_id, request)
-        except ServerRejected as exc:
-            self._dead([item_id], exc)
+            completion = Completion.from_payload(json.loads(payload))
+            completion.check(key)  # rows written by an older version were never checked
+        except (RefusedItem, ValueError, KeyError, TypeError) as exc:
+            log.error("outbox: the completion of job %s is out of contract, set aside: %s",
+                      job_id, exc)
+            self._dead([item_id], f"out of contract: {_brief(exc)}")
             return
+        assets = [a for k in completion.proof_kinds if (a := self.asset_id(run_id, k.value))]
+        await client.complete(job_id, completion.request(key, assets))
         self._sent([item_id])
 
     def _sent(self, ids: list[int]) -> None:
         self.db.executemany("UPDATE items SET state = 'sent' WHERE id = ?", [(i,) for i in ids])
 
-    def _dead(self, ids: list[int], exc: BaseException) -> None:
-        """Refused for good (a stale lease, a job gone): keep it for the record, move on."""
-        log.warning("outbox: the server refused %d item(s) for good: %s", len(ids), exc)
+    def _dead(self, ids: list[int], reason: str) -> None:
+        """Never deliverable (refused for good, unreadable): kept for the record, and the
+        sender moves on to the next item."""
+        log.warning("outbox: %d item(s) set aside for good: %s", len(ids), reason)
         self.db.executemany(
             "UPDATE items SET state = 'dead', last_error = ?, attempts = attempts + 1 "
-            "WHERE id = ?", [(str(exc), i) for i in ids])
+            "WHERE id = ?", [(bounded(reason, 2_000), i) for i in ids])
 
 
-def _leading(rows: list[Any], first: Any) -> list[Any]:
+def _leading(rows: list[Row], first: Row) -> list[Row]:
     """The run of event rows at the head that belong to the same job, run and lease."""
     out = []
     for row in rows:
@@ -303,19 +363,5 @@ def _leading(rows: list[Any], first: Any) -> list[Any]:
     return out
 
 
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat()
-
-
-async def _sleep_or(stop: asyncio.Event, seconds: float,
-                    wake: asyncio.Event | None = None) -> None:
-    waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()
+def _brief(exc: BaseException) -> str:
+    return bounded(str(exc).replace("\n", "; "), 500)

@@ -214,6 +214,15 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         server.stop()
 
 
+def faults_env(folder: Path, **pauses: float) -> dict[str, str]:
+    """The daemon's test-only fault hook (runner/device/faults.py): pauses at named points,
+    e.g. `faults_env(tmp, after_claim=30)`; `after_phase__publish` is `after_phase.publish`."""
+    path = folder / "faults.json"
+    path.write_text(json.dumps({"pause": {k.replace("__", "."): v
+                                          for k, v in pauses.items()}}), encoding="utf-8")
+    return {"PUBLISH_RUNNER_TEST_FAULTS": str(path)}
+
+
 def seed_profile(aio: Any, profile: Path, cookie: dict[str, Any]) -> None:
     """Log a persistent profile in, as an operator would once by hand."""
     from runner.device.profiles import seed_cookies

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import seed_profile, wait_until
+from tests.e2e.conftest import faults_env, seed_profile, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -81,9 +81,9 @@ def test_selector_failure_fails_with_message_and_proof(server_factory: Any,
 
 
 def test_killed_while_claimed_is_recovered_and_published_once(
-        server_factory: Any, daemon_factory: Any, sandbox: Any) -> None:
+        server_factory: Any, daemon_factory: Any, sandbox: Any, tmp_path: Any) -> None:
     server = server_factory()
-    daemon = daemon_factory(server, PUBLISH_RUNNER_DEBUG_PAUSE_AFTER_CLAIM_S="30")
+    daemon = daemon_factory(server, **faults_env(tmp_path, after_claim=30))
     post = server.publish("claimed, then killed")
     job_id = job_of(post)
     server.wait_job(job_id, "CLAIMED")
@@ -92,7 +92,7 @@ def test_killed_while_claimed_is_recovered_and_published_once(
     assert job["attemptCount"] == 1 and job["lockedByDeviceId"] is None
     audit = server.api("GET", "/api/audit", params={"jobId": job_id})
     assert any(entry["action"] == "JOB_STUCK_RECOVERY" for entry in audit)
-    daemon.extra.pop("PUBLISH_RUNNER_DEBUG_PAUSE_AFTER_CLAIM_S")
+    daemon.extra.pop("PUBLISH_RUNNER_TEST_FAULTS")
     daemon.start()
     server.wait_job(job_id, "SUCCEEDED", timeout=60)
     assert len(sandbox.state.posts()) == 1
@@ -132,15 +132,15 @@ def test_same_post_scheduled_twice_is_published_once(server_factory: Any,
 
 
 def test_killed_right_after_the_publish_click_publishes_once(
-        server_factory: Any, daemon_factory: Any, sandbox: Any) -> None:
+        server_factory: Any, daemon_factory: Any, sandbox: Any, tmp_path: Any) -> None:
     server = server_factory()
-    daemon = daemon_factory(server, PUBLISH_RUNNER_DEBUG_PAUSE_AFTER_PUBLISH_S="60")
+    daemon = daemon_factory(server, **faults_env(tmp_path, after_phase__publish=60))
     post = server.publish("clicked, then killed")
     job_id = job_of(post)
     wait_until(lambda: daemon.logs("pausing"), 60, "the publish click")
     wait_until(lambda: len(sandbox.state.posts()) == 1, 10, "the post on the sandbox")
     daemon.kill()
-    daemon.extra.pop("PUBLISH_RUNNER_DEBUG_PAUSE_AFTER_PUBLISH_S")
+    daemon.extra.pop("PUBLISH_RUNNER_TEST_FAULTS")
     daemon.start()
     job = server.wait_job(job_id, "SUCCEEDED", timeout=90)
     assert len(sandbox.state.posts()) == 1

@@ -17,6 +17,7 @@ from common import settings as base
 from common.errors import BrowserError, ConfigError, ServerRejected, ServerUnavailable
 from contract import models as s
 from runner.device import identity
+from runner.device.items import Completion, RunKey
 from runner.device.outbox import Intent, Outbox
 from runner.device.profiles import clear_stale_lock, lock_holder
 from runner.device.settings import DaemonSettings
@@ -94,18 +95,18 @@ class FakeServer:
         self.calls.append(("complete", req.proof_asset_ids))
 
 
+KEY = RunKey("job", "run", "lease")
+
+
 def fill(box: Outbox, tmp_path: Path) -> None:
     proof = tmp_path / "before_confirm.webp"
     proof.write_bytes(b"RIFF0000WEBP")
     for i in range(3):
-        box.add_event("job", "run", "lease", phase="open", step=f"s{i}", level="info",
-                      message="ok")
-    box.add_proof("job", "run", "lease", kind="before_confirm", sha256="0" * 64, source=proof)
+        box.add_event(KEY, phase="open", step=f"s{i}", level="info", message="ok")
+    box.add_file(KEY, s.ProofKind.BEFORE_CONFIRM, proof, "0" * 64)
     proof.unlink()  # the outbox keeps its own copy
-    box.add_event("job", "run", "lease", phase="verify", step="done", level="info",
-                  message="ok")
-    box.add_completion("job", "run", "lease", outcome="SUCCEEDED", error_code=None,
-                       error_message=None, post_url="http://p/1", proof_kinds=["before_confirm"])
+    box.add_event(KEY, phase="verify", step="done", level="info", message="ok")
+    box.add_completion(KEY, Completion.succeeded("http://p/1", ["before_confirm"]))
 
 
 def test_outbox_survives_a_restart_and_delivers_in_order(tmp_path: Path) -> None:
@@ -157,8 +158,7 @@ def test_intents_close_with_the_completion(tmp_path: Path) -> None:
     box.close()
     again = Outbox(tmp_path / "outbox.db")
     assert [i.job_id for i in again.open_intents()] == ["job"]
-    again.add_completion("job", "run", "lease", outcome="SUCCEEDED", error_code=None,
-                         error_message=None, post_url=None, proof_kinds=[])
+    again.add_completion(KEY, Completion.succeeded(None))
     assert again.open_intents() == []
 
 
