@@ -104,6 +104,8 @@ def _register() -> None:
         server_commands,
         service_commands,
     )
+    from runner.cli.definitions_option import COMMANDS, add_definitions_option
+    from runner.cli.extras import NEEDS_SERVER, guard
 
     for module in (browser_commands, capture_commands, daemon_commands, demo_commands,
                    engine_commands, replay_commands, sandbox_commands, server_commands,
@@ -111,6 +113,11 @@ def _register() -> None:
         module.register(main)
     for command in main.commands.values():
         _add_log_options(command)
+    for name in COMMANDS & set(main.commands):
+        add_definitions_option(main.commands[name])
+    for name, what in NEEDS_SERVER.items():
+        if name in main.commands:
+            guard(main.commands[name], what)
 
 
 _register()

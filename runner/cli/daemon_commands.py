@@ -65,6 +65,10 @@ def run_cmd(config: Path | None, **kw: Any) -> None:
     from runner.cli.embedded import run
 
     settings = _settings(config, _flags(**kw))
+    if not settings.server_url:
+        from runner.cli.extras import require_server_extra
+
+        require_server_extra("publish-runner run without --server-url (the embedded server)")
     sys.exit(run(settings))
 
 

@@ -21,6 +21,12 @@ def lint_cmd(files: tuple[Path, ...], strict: bool) -> None:
     from runner.engine.lint import lint_paths
 
     report = lint_paths(list(files) or None)
+    if report.files == 0:
+        from common.errors import ConfigError
+        from runner.engine.definitions import project_root
+
+        raise ConfigError(f"nothing to lint: no playbooks/*.yaml or selectors/*.yaml under "
+                          f"{project_root()}")
     for problem in report.problems:
         click.echo(str(problem))
     errors, warnings = len(report.errors), len(report.warnings)

@@ -21,9 +21,11 @@ from runner.engine.yamlsrc import PathKey, Source, load_yaml
 
 
 def project_root() -> Path:
-    """The folder holding playbooks/ and selectors/ (the repository, or an installed copy)."""
-    here = Path(__file__).resolve().parents[2]
-    return here
+    """The folder holding playbooks/ and selectors/: the definitions root in use (flag, env,
+    config, current folder or the packaged copy; see runner.definitions_root)."""
+    from runner.definitions_root import current
+
+    return current().path
 
 
 @dataclass(frozen=True)
