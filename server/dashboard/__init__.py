@@ -8,11 +8,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from server.dashboard.sessions import PATH
+from server.dashboard.sessions import PATH, Sessions
 from server.dashboard.views import HERE, new_dashboard, router
+from server.store import SessionRecords
 
 
 def mount(app: FastAPI) -> None:
-    app.state.dashboard = new_dashboard()
+    dash = new_dashboard()
+    store = app.state.server.store
+    if isinstance(store, SessionRecords):  # several replicas: sessions in the database
+        dash.sessions = Sessions(records=store)
+    app.state.dashboard = dash
     app.include_router(router)
     app.mount(f"{PATH}/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")

@@ -2,12 +2,15 @@
 
 The operator token is typed once into the sign-in form; the browser then only holds a random
 session id in an HttpOnly, SameSite=Lax cookie, so the token never sits in a page or in script
-reach. Sessions live in the server process's memory: a restart signs everyone out, which is
-acceptable for one operator console and keeps secrets off disk.
+reach. With one server process (SQLite) sessions live in its memory: a restart signs everyone
+out, which is acceptable for one operator console. With several replicas (PostgreSQL, whose
+store is `SessionRecords`) they live in the database, so a sign-in on one replica is valid on
+every other; only the sha256 of a session id is stored, never the id itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from server.store import SessionRecords
 
 COOKIE = "pr_session"
 LANG_COOKIE = "pr_lang"
@@ -32,17 +37,28 @@ class Session:
     expires_at: float
 
 
-class Sessions:
-    """Thread-safe: the ASGI app and test threads may both touch it."""
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+
+class Sessions:
+    """Thread-safe: the ASGI app and test threads may both touch it. `records` (the store,
+    when it keeps sessions) replaces the in-memory table."""
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.time, records: SessionRecords | None = None
+    ) -> None:
         self._clock = clock
+        self._records = records
         self._by_id: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def create(self) -> Session:
         now = self._clock()
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), now + MAX_AGE)
+        if self._records is not None:
+            self._records.save_session(_hash(session.id), session.csrf, session.expires_at)
+            return session
         with self._lock:
             self._by_id = {k: v for k, v in self._by_id.items() if v.expires_at > now}
             while len(self._by_id) >= MAX_SESSIONS:
@@ -53,6 +69,9 @@ class Sessions:
     def get(self, session_id: str | None) -> Session | None:
         if not session_id:
             return None
+        if self._records is not None:
+            found = self._records.load_session(_hash(session_id))
+            return None if found is None else Session(session_id, *found)
         with self._lock:
             session = self._by_id.get(session_id)
             if session is not None and session.expires_at <= self._clock():
@@ -61,6 +80,10 @@ class Sessions:
             return session
 
     def drop(self, session_id: str | None) -> None:
+        if self._records is not None:
+            if session_id:
+                self._records.drop_session(_hash(session_id))
+            return
         with self._lock:
             self._by_id.pop(session_id or "", None)
 

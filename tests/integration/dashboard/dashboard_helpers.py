@@ -3,13 +3,16 @@ an operator browser stand-in over httpx (cookies, Origin header, CSRF token read
 page), and a scripted device speaking the device API so jobs reach every state without the daemon.
 
 No conftest.py here: test folders without `__init__.py` would share the module name
-`conftest` with tests/integration/server. Test modules import the fixtures from here.
+`conftest` with tests/integration/server. Test modules import the fixtures from here. A module
+that also imports `dash_db_fixture` and marks `pytest.mark.usefixtures("dash_db")` runs each
+test once per backend (SQLite, and a fresh database on a real PostgreSQL).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -22,6 +25,12 @@ from PIL import Image
 
 from server.serve import ServerThread
 from server.settings import ServerSettings
+from tests.postgres import new_database, postgres_url
+
+__all__ = ["new_database", "postgres_url"]  # fixtures, re-exported for pytest
+
+BACKENDS = [b for b in os.environ.get("PUBLISH_RUNNER_TEST_BACKENDS",
+                                      "sqlite,postgresql").split(",") if b]
 
 OPERATOR = "dash-operator-token"
 ENROLL = "dash-enroll-token"
@@ -130,12 +139,28 @@ class Dash:
         return Device(self.url, **kw)
 
 
+@pytest.fixture(name="dash_db", params=BACKENDS)
+def dash_db_fixture(request: pytest.FixtureRequest) -> Callable[[], str | None]:
+    """`dash_db()` → None (SQLite in the data dir) or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return lambda: None
+    make: Callable[[], str] = request.getfixturevalue("new_database")
+    return make
+
+
 @pytest.fixture(name="dash_factory")
-def dash_factory_fixture(tmp_path: Path) -> Iterator[Callable[..., Dash]]:
+def dash_factory_fixture(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Dash]]:
     started: list[ServerThread] = []
+    try:
+        database: Callable[[], str | None] = request.getfixturevalue("dash_db")
+    except pytest.FixtureLookupError:  # the module runs on SQLite only
+        database = lambda: None  # noqa: E731
 
     def make(**settings: Any) -> Dash:
         values = {"port": 0, "data_dir": tmp_path / f"server{len(started)}",
+                  "db": database(),
                   "operator_token": OPERATOR, "enroll_token": ENROLL,
                   "recovery_interval": 3600.0, **settings}
         srv = ServerThread(ServerSettings(**values)).start()

@@ -12,7 +12,19 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from dashboard_helpers import APP, OPERATOR, Dash, dash_factory_fixture, dash_fixture, png  # noqa: F401 (fixtures)
+from dashboard_helpers import (  # noqa: F401 (fixtures)
+    APP,
+    OPERATOR,
+    Dash,
+    dash_db_fixture,
+    dash_factory_fixture,
+    dash_fixture,
+    new_database,
+    png,
+    postgres_url,
+)
+
+pytestmark = pytest.mark.usefixtures("dash_db")  # every test on both backends
 
 PAGES = ["", "/posts", "/jobs", "/devices", "/audit", "/posts/post_x", "/jobs/job_x"]
 
