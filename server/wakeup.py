@@ -7,6 +7,12 @@ waiter (not the whole herd); a woken waiter claims whatever matching job is due,
 claim query, not the wake-up, decides who gets which job. Jobs scheduled in the future are
 announced by one timer set to the earliest due time, re-armed after it fires and whenever
 something is scheduled.
+
+Across replicas (a `Shared` store, i.e. PostgreSQL): another process's change arrives as a
+LISTEN/NOTIFY callback; this process then looks at the database once (due jobs → waiters,
+and the timer re-armed for jobs due later), however many notifications came meanwhile. A
+fallback poll does the same look every `FALLBACK_POLL` seconds while claims wait, so a lost
+notification costs at most that long, never a missed job.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from contract import models as s
-from server.store import Store
+from server.store import Shared, Store
+
+__all__ = ["FALLBACK_POLL", "Matcher", "Wakeup", "matcher"]
+
+FALLBACK_POLL = 1.0  # seconds between looks at the database while claims wait (Shared only)
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +55,16 @@ def matcher(platforms: Iterable[str], accounts: Iterable[s.Target]) -> Matcher:
 
 
 class Wakeup:
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, store: Store, *, clock: Callable[[], float] = time.time,
+        fallback_poll: float = FALLBACK_POLL,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._fallback_poll = fallback_poll
+        self._unlisten: Callable[[], None] | None = None
+        self._poll: asyncio.TimerHandle | None = None
+        self._look_pending = False
         self._waiters: list[_Waiter] = []
         self._timer: asyncio.TimerHandle | None = None
         self._horizon = clock()  # jobs due up to here have been announced
@@ -58,12 +75,21 @@ class Wakeup:
         self._loop = asyncio.get_running_loop()
         self._closed = False
         self.rearm()
+        if isinstance(self._store, Shared) and self._unlisten is None:
+            self._unlisten = self._store.listen(self._changed_elsewhere)
+            self._poll = self._loop.call_later(self._fallback_poll, self._poll_fired)
 
     def close(self) -> None:
-        """Release every waiter (they answer 204) and stop the timer."""
+        """Release every waiter (they answer 204) and stop the timers and the listener."""
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
+        if self._poll is not None:
+            self._poll.cancel()
+            self._poll = None
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         for waiter in self._waiters:
             if not waiter.future.done():
                 waiter.future.set_result(None)
@@ -121,3 +147,34 @@ class Wakeup:
         self._horizon = now
         self.notify(targets)
         self.rearm()
+
+    # --- across replicas (Shared stores) ---------------------------------------------------
+
+    def _changed_elsewhere(self) -> None:
+        """Called from the listener's thread: look at the database soon, on the loop."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._schedule_look)
+
+    def _schedule_look(self) -> None:
+        if not self._look_pending and not self._closed:
+            self._look_pending = True
+            assert self._loop is not None
+            self._loop.call_soon(self.look)
+
+    def look(self) -> None:
+        """Wake waiters for every job due now and re-arm the timer for later ones."""
+        self._look_pending = False
+        if self._closed:
+            return
+        try:
+            if self._waiters:
+                self.notify(self._store.due_targets(0.0, self._clock()))
+            self.rearm()
+        except Exception:  # like the timer: a failing look must not stop the next ones
+            log.exception("wake-up could not read due jobs", extra={"action": "wakeup"})
+
+    def _poll_fired(self) -> None:
+        self.look()
+        if not self._closed and self._loop is not None:
+            self._poll = self._loop.call_later(self._fallback_poll, self._poll_fired)
