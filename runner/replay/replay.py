@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +21,8 @@ from runner.browser import VIEWPORT
 from runner.engine import Engine, Status, load_platform
 from runner.engine.definitions import Platform, project_root
 from runner.engine.engine import EngineHooks, EngineOptions, Post, glob_to_regex
-from runner.engine.result import RunResult
-from runner.replay.scenarios import LoadedScenario, Redirect
+from runner.engine.result import RunResult, StepRecord
+from runner.replay.scenarios import LoadedScenario, Redirect, display_path, missing_files
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Route
@@ -50,6 +50,9 @@ class Annotation:
 
 @dataclass
 class ScenarioResult:
+    """One scenario as replayed. `outcome` is "passed", "failed" (it ran and did not match
+    its expectations) or "error" (it could not run: a broken definition, a missing fixture)."""
+
     scenario: LoadedScenario
     passed: bool
     actual_status: str
@@ -61,29 +64,66 @@ class ScenarioResult:
     annotations: list[Annotation] = field(default_factory=list)
     resolutions: dict[str, int] = field(default_factory=dict)
     out_dir: Path | None = None
+    started_at: float = 0.0  # epoch seconds
+    steps: list[StepRecord] = field(default_factory=list)
+    proof_files: dict[str, Path] = field(default_factory=dict)
+    failure_html: Path | None = None
+    trace: Path | None = None
+    phase_durations: dict[str, float] = field(default_factory=dict)
+    failed_selector: str | None = None
+    broken: bool = False
+
+    @property
+    def outcome(self) -> str:
+        return "passed" if self.passed else "error" if self.broken else "failed"
+
+    def evidence(self) -> list[Path]:
+        """What a person opens to see why it failed, most telling first."""
+        files = [self.failure_html, self.trace, *self.proof_files.values()]
+        return [f for f in files if f is not None and f.exists()]
 
     def as_dict(self) -> dict[str, Any]:
         sc = self.scenario
         return {
+            "id": sc.id,
             "name": sc.name,
             "platform": sc.platform,
+            "outcome": self.outcome,
             "passed": self.passed,
             "expected_status": sc.spec.expect.status,
             "actual_status": self.actual_status,
             "error": self.error,
             "fallbacks": self.fallbacks,
+            "expected_fallbacks": sc.spec.expect.fallbacks,
             "proofs": self.proofs,
             "mismatches": self.mismatches,
             "duration": round(self.duration_s, 3),
+            "started_at": iso_utc(self.started_at),
             "file": sc.file,
             "line": sc.line,
+            "evidence": [display_path(p) for p in self.evidence()],
+            "steps": [
+                {"phase": s.phase, "step": s.step, "status": s.status,
+                 "duration_ms": s.duration_ms, "message": s.message,
+                 "selector": s.selector, "candidate": s.candidate}
+                for s in self.steps
+            ],
         }
+
+
+def iso_utc(epoch: float) -> str:
+    """UTC, second precision, no offset: the form JUnit readers parse (Ant's)."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @dataclass
 class ReplayReport:
     results: list[ScenarioResult]
     duration_s: float
+    started_at: float = 0.0
+    root: Path | None = None  # the definitions root the playbooks came from
 
     @property
     def passed(self) -> bool:
@@ -92,6 +132,35 @@ class ReplayReport:
     @property
     def failed(self) -> list[ScenarioResult]:
         return [r for r in self.results if not r.passed]
+
+    @property
+    def errors(self) -> list[ScenarioResult]:
+        return [r for r in self.results if r.broken]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all as expected, 1 scenarios failed, 2 some could not run (configuration)."""
+        if self.errors or not self.results:
+            return EXIT_CONFIG
+        return EXIT_OK if self.passed else EXIT_FAILED
+
+    def summary(self) -> dict[str, Any]:
+        from runner import __version__
+
+        return {
+            "total": len(self.results),
+            "passed": sum(r.outcome == "passed" for r in self.results),
+            "failed": sum(r.outcome == "failed" for r in self.results),
+            "errors": len(self.errors),
+            "duration": round(self.duration_s, 3),
+            "started_at": iso_utc(self.started_at),
+            "version": __version__,
+            "definitions_root": str(self.root) if self.root else None,
+            "exit_code": self.exit_code,
+        }
+
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
 class _FixtureSite:
@@ -106,9 +175,7 @@ class _FixtureSite:
         self.redirect_to: str | None = None  # a redirect served, its target not yet
 
     def missing(self) -> list[str]:
-        files = [t for t in self.scenario.spec.pages.values() if isinstance(t, str)]
-        files += list(self.scenario.spec.after.values())
-        return [f for f in files if not (self.scenario.folder / f).is_file()]
+        return list(dict.fromkeys(name for _, name in missing_files(self.scenario)))
 
     def _body(self, name: str) -> bytes:
         path = self.scenario.folder / name
@@ -194,15 +261,14 @@ def compare(scenario: LoadedScenario, result: RunResult) -> list[str]:
     """What differs from `expect` (only keys the file gives are checked)."""
     exp, given = scenario.spec.expect, scenario.expect_set
     out = []
+    # The run's own error message is reported once beside these (ScenarioResult.error).
     if "status" in given and exp.status != result.status.value:
-        out.append(f"status: expected {exp.status}, got {result.status.value}"
-                   + (f" ({result.error_message})" if result.error_message else ""))
+        out.append(f"status: expected {exp.status}, got {result.status.value}")
     if "error" in given:
         if exp.error is None and result.error_message:
-            out.append(f"error: expected none, got {result.error_message!r}")
+            out.append("error: expected none")
         elif exp.error is not None and exp.error not in (result.error_message or ""):
-            out.append(f"error: expected to contain {exp.error!r}, got "
-                       f"{result.error_message!r}")
+            out.append(f"error: expected to contain {exp.error!r}")
     if "proofs" in given and sorted(exp.proofs or []) != sorted(p.kind for p in result.proofs):
         out.append(f"proofs: expected {sorted(exp.proofs or [])}, got "
                    f"{sorted(p.kind for p in result.proofs)}")
@@ -214,42 +280,61 @@ def compare(scenario: LoadedScenario, result: RunResult) -> list[str]:
     return out
 
 
+def describe(mismatches: list[str], result: RunResult | None) -> str:
+    """The mismatches and, once, the run's error: one line for annotations and JUnit."""
+    text = "; ".join(mismatches)
+    error = result.error_message if result is not None else None
+    return f"{text} — {error}" if error and error not in text else text
+
+
 def _annotations(scenario: LoadedScenario, platform: Platform, result: RunResult | None,
-                 mismatches: list[str]) -> list[Annotation]:
+                 mismatches: list[str], root: Path) -> list[Annotation]:
     notes = []
+    sel_file = display_path(root / platform.selector_file)
     if mismatches and result is not None and result.failed_selector_line:
         # The scenario failed because a selector did: point at the line to fix.
-        notes.append(Annotation("error", platform.selector_file, result.failed_selector_line,
+        notes.append(Annotation("error", sel_file, result.failed_selector_line,
                                 f"{scenario.id}: {result.error_message}"))
     if mismatches and not notes:
         notes.append(Annotation("error", scenario.file, scenario.line,
-                                f"{scenario.id}: " + "; ".join(mismatches)))
+                                f"{scenario.id}: " + describe(mismatches, result)))
     if result is not None:
         expected = set(scenario.spec.expect.fallbacks or [])
         for name in result.fallbacks:
             if name not in expected:
                 notes.append(Annotation(
-                    "warning", platform.selector_file, platform.selector_line(name),
+                    "warning", sel_file, platform.selector_line(name),
                     f"{scenario.id}: fallback used for {name} (candidate "
                     f"{result.resolutions.get(name)}); its first candidate no longer matches",
                 ))
     return notes
 
 
+PauseHook = Callable[["Page", ScenarioResult], Awaitable[None]]
+
+
 class Replayer:
-    """Replays scenarios in one browser, several at a time."""
+    """Replays scenarios in one browser, several at a time.
+
+    With `out_dir`, each scenario's proofs, failure HTML and trace go to
+    `out_dir/PLATFORM/SCENARIO/`; `keep="failed"` then removes the folders of scenarios that
+    passed once the run is over (the caller renders its reports first), `"all"` keeps them.
+    `pause` is awaited on the failing page before it is reused (`--pause-on-failure`).
+    """
 
     def __init__(self, browser: Browser, *, root: Path | None = None, out_dir: Path | None = None,
                  workers: int | None = None, trace: bool = False,
-                 on_result: Callable[[ScenarioResult], None] | None = None) -> None:
+                 on_result: Callable[[ScenarioResult], None] | None = None,
+                 pause: PauseHook | None = None) -> None:
         self.browser = browser
         self.root = root or project_root()
         self.out_dir = out_dir
         # Replay is CPU-bound in the browser: more scenarios at once than cores only adds
         # contention (bench/replay.py measured 2 workers fastest on 2 cores).
-        self.workers = workers or max(2, os.cpu_count() or 2)
+        self.workers = 1 if pause else workers or max(2, os.cpu_count() or 2)
         self.trace = trace
         self.on_result = on_result
+        self.pause = pause
         self._platforms: dict[str, Platform | DefinitionError] = {}
         self._idle: dict[tuple[bool, str], list[_Slot]] = {}
         self._slots: list[_Slot] = []
@@ -302,7 +387,7 @@ class Replayer:
         return found
 
     async def run(self, scenarios: list[LoadedScenario]) -> ReplayReport:
-        started = time.perf_counter()
+        started_at, started = time.time(), time.perf_counter()
         gate = asyncio.Semaphore(self.workers)
 
         async def one(sc: LoadedScenario) -> ScenarioResult:
@@ -316,20 +401,23 @@ class Replayer:
             results = await asyncio.gather(*(one(sc) for sc in scenarios))
         finally:
             await self.close()
-        return ReplayReport(list(results), time.perf_counter() - started)
+        return ReplayReport(list(results), time.perf_counter() - started, started_at,
+                            self.root)
 
     async def replay(self, sc: LoadedScenario) -> ScenarioResult:
-        started = time.perf_counter()
+        started_at, started = time.time(), time.perf_counter()
         site = _FixtureSite(sc, self._pages)
         try:
             platform = self.platform(sc.platform)
         except DefinitionError as exc:
             msg = f"cannot load the {sc.platform} playbook: {exc}"
-            return self._broken(sc, started, [msg], [
-                Annotation("error", p.file, p.line, p.message) for p in exc.problems])
+            return self._broken(sc, started_at, started, [msg], [
+                Annotation("error", display_path(self.root / p.file), p.line, p.message)
+                for p in exc.problems])
         if missing := site.missing():
-            msg = f"fixture missing: {', '.join(missing)} (in {sc.folder})"
-            return self._broken(sc, started, [msg], [Annotation("error", sc.file, sc.line, msg)])
+            msg = f"fixture missing: {', '.join(missing)} (in {display_path(sc.folder)})"
+            return self._broken(sc, started_at, started, [msg],
+                                [Annotation("error", sc.file, sc.line, msg)])
         out = (self.out_dir or Path(os.devnull)) / sc.platform / sc.name
         slot = await self._acquire(sc)
         slot.site = site
@@ -346,24 +434,45 @@ class Replayer:
             engine = Engine(platform, options, _ReplayHooks(site, page))
             post = Post(text=sc.spec.post.text, media=sc.media_paths(), account=sc.spec.account)
             result = await engine.run(page, post, out if self.out_dir else _scratch(sc))
+            mismatches = compare(sc, result)
+            res = ScenarioResult(
+                scenario=sc, passed=not mismatches, actual_status=result.status.value,
+                error=result.error_message, fallbacks=result.fallbacks,
+                proofs=[p.kind for p in result.proofs],
+                duration_s=time.perf_counter() - started, mismatches=mismatches,
+                annotations=_annotations(sc, platform, result, mismatches, self.root),
+                resolutions=result.resolutions, out_dir=out if self.out_dir else None,
+                started_at=started_at, steps=list(result.steps),
+                proof_files={p.kind: p.path for p in result.proofs},
+                failure_html=result.failure_html, trace=result.trace,
+                phase_durations=dict(result.phase_durations),
+                failed_selector=result.failed_selector,
+            )
+            if mismatches and self.pause is not None:
+                await self.pause(page, res)  # the failing page, before anything reuses it
         finally:
             self._release(slot, sc)
-        mismatches = compare(sc, result)
-        return ScenarioResult(
-            scenario=sc, passed=not mismatches, actual_status=result.status.value,
-            error=result.error_message, fallbacks=result.fallbacks,
-            proofs=[p.kind for p in result.proofs], duration_s=time.perf_counter() - started,
-            mismatches=mismatches, annotations=_annotations(sc, platform, result, mismatches),
-            resolutions=result.resolutions, out_dir=out if self.out_dir else None,
-        )
+        return res
 
-    def _broken(self, sc: LoadedScenario, started: float, mismatches: list[str],
-                notes: list[Annotation]) -> ScenarioResult:
+    def _broken(self, sc: LoadedScenario, started_at: float, started: float,
+                mismatches: list[str], notes: list[Annotation]) -> ScenarioResult:
         return ScenarioResult(
             scenario=sc, passed=False, actual_status="ERROR", error=mismatches[0],
             fallbacks=[], proofs=[], duration_s=time.perf_counter() - started,
-            mismatches=mismatches, annotations=notes,
+            mismatches=mismatches, annotations=notes, started_at=started_at, broken=True,
         )
+
+
+def prune(report: ReplayReport, keep: str) -> None:
+    """Remove kept evidence the run does not need: "all" keeps everything, "failed" only the
+    folders of scenarios that did not pass, "none" nothing."""
+    import shutil
+
+    for r in report.results:
+        if r.out_dir is None or keep == "all" or (keep == "failed" and not r.passed):
+            continue
+        shutil.rmtree(r.out_dir, ignore_errors=True)
+        r.proof_files, r.failure_html, r.trace, r.out_dir = {}, None, None, None
 
 
 def _scratch(sc: LoadedScenario) -> Path:
@@ -374,7 +483,8 @@ def _scratch(sc: LoadedScenario) -> Path:
 
 
 async def run_replay(scenarios: list[LoadedScenario], *, browser: Browser | None = None,
-                     browser_preference: str | None = None, **options: Any) -> ReplayReport:
+                     browser_preference: str | None = None, headless: bool = True,
+                     **options: Any) -> ReplayReport:
     """Replay scenarios; launches (and closes) a browser unless one is given."""
     if browser is not None:
         return await Replayer(browser, **options).run(scenarios)
@@ -383,11 +493,12 @@ async def run_replay(scenarios: list[LoadedScenario], *, browser: Browser | None
     from runner.browser import discover, launch
 
     async with async_playwright() as pw:
-        own = await launch(pw, discover(browser_preference), headless=True)
+        own = await launch(pw, discover(browser_preference), headless=headless)
         try:
             return await Replayer(own, **options).run(scenarios)
         finally:
             await own.close()
 
 
-__all__ = ["Annotation", "ReplayReport", "Replayer", "ScenarioResult", "Status", "run_replay"]
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "Annotation", "PauseHook", "ReplayReport",
+           "Replayer", "ScenarioResult", "Status", "prune", "run_replay"]

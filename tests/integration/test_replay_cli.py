@@ -45,21 +45,37 @@ def keep_only(folder: Path, *names: str) -> None:
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
 
 
+XSD = Path(__file__).resolve().parents[1] / "data" / "junit-10.xsd"
+
+
+def valid_junit(path: Path) -> ET.Element:
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    assert schema.validate(etree.parse(str(path))), schema.error_log
+    return ET.parse(path).getroot()
+
+
 def test_green_run_writes_json_and_junit(fixtures: Path, tmp_path: Path) -> None:
     keep_only(fixtures, "publish-text-en", "redesign-broken-ar", "logged-out-en")
     junit = tmp_path / "junit.xml"
     proc = run("--fixtures", str(fixtures), "--json", "--junit", str(junit),
-               "--out", str(tmp_path / "out"))
+               "--out", str(tmp_path / "out"), "--keep", "all")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)
+    assert {k: doc["summary"][k] for k in ("total", "passed", "failed", "errors")} == {
+        "total": 3, "passed": 3, "failed": 0, "errors": 0}
+    assert doc["summary"]["definitions_root"] == str(ROOT.resolve())
+    results = doc["scenarios"]
     assert {r["name"] for r in results} == {"publish-text-en", "redesign-broken-ar",
                                             "logged-out-en"}
     for r in results:
-        assert r["passed"] is True and r["platform"] == "sandbox"
-        assert {"expected_status", "actual_status", "error", "fallbacks", "duration"} <= set(r)
-    suite = ET.parse(junit).getroot()
-    assert suite.get("tests") == "3" and suite.get("failures") == "0"
-    assert len(suite.findall(".//testcase")) == 3
+        assert r["passed"] is True and r["platform"] == "sandbox" and r["outcome"] == "passed"
+        assert {"expected_status", "actual_status", "error", "fallbacks", "duration",
+                "steps", "started_at"} <= set(r)
+    suites = valid_junit(junit)
+    assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == ("3", "0", "0")
+    assert len(suites.findall(".//testcase")) == 3
     assert (tmp_path / "out" / "sandbox" / "publish-text-en" / "after_publish.webp").exists()
     assert (tmp_path / "out" / "sandbox" / "redesign-broken-ar" / "failure.html").exists()
     assert (tmp_path / "out" / "sandbox" / "redesign-broken-ar" / "trace.zip").exists()
@@ -81,12 +97,21 @@ def test_broken_selector_fails_with_annotation_on_its_line(fixtures: Path,
     line = next(i for i, text in enumerate(sel.read_text().splitlines(), 1)
                 if text.startswith("  composerTextarea:"))
     junit = tmp_path / "junit.xml"
-    proc = run("--root", str(project), "--annotations", "--junit", str(junit))
+    proc = run("--root", str(project), "--annotations", "--junit", str(junit), cwd=project)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"::error file=selectors/sandbox.yaml,line={line}::sandbox/publish-text-en: "
             "Composer textarea not found") in proc.stdout
-    failure = ET.parse(junit).getroot().find(".//testcase/failure")
+    failure = valid_junit(junit).find(".//testcase/failure")
     assert failure is not None and "Composer textarea not found" in failure.get("message", "")
+    assert failure.get("message", "").startswith("fixtures/sandbox/scenarios.yaml:")
+    # said once in the table, then where the evidence is, kept by default for failures only
+    table = proc.stdout.split("::warning", 1)[0].split("\n\n", 1)[-1]
+    assert table.count("Composer textarea not found") == 1, proc.stdout
+    evidence = project / "replay-report" / "sandbox" / "publish-text-en"
+    assert "evidence: replay-report/sandbox/publish-text-en/failure.html, " in proc.stdout
+    assert (evidence / "failure.html").exists() and (evidence / "trace.zip").exists()
+    assert json.loads((project / "replay-report" / "last-failed.json").read_text()) == {
+        "failed": ["sandbox/publish-text-en"]}
 
 
 def test_wrong_expectation_fails_pointing_at_the_scenario(fixtures: Path) -> None:
@@ -102,25 +127,75 @@ def test_wrong_expectation_fails_pointing_at_the_scenario(fixtures: Path) -> Non
     assert "0 passed, 1 failed" in proc.stdout
 
 
-def test_missing_fixture_fails(fixtures: Path) -> None:
+def test_missing_fixture_is_a_configuration_error(fixtures: Path) -> None:
     keep_only(fixtures, "publish-text-en")
     (fixtures / "posted.html").unlink()
     proc = run("--fixtures", str(fixtures), "--annotations")
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "fixture missing: posted.html" in proc.stdout
     assert "::error file=" in proc.stdout
 
 
-def test_report_lists_selector_health(fixtures: Path) -> None:
+def test_report_marks_expected_fallbacks(fixtures: Path) -> None:
     keep_only(fixtures, "publish-text-en", "redesign-fallback-en")
     proc = run("--fixtures", str(fixtures.parent), "--report")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "FALLBACK composerTextarea" in proc.stdout
-    assert "candidate 2: redesign-fallback-en" in proc.stdout
+    health = proc.stdout.split("selector health", 1)[1]
+    line = next(x for x in health.splitlines() if " composerTextarea " in x)
+    assert line.split()[0] == "expected", line  # redesign-fallback-en expects it
+    assert "candidate 2 (line " in line and ": redesign-fallback-en" in line
     assert "UNUSED   cookieBanner" in proc.stdout
 
 
-def test_no_scenarios_is_an_error(tmp_path: Path) -> None:
+def test_arbitrary_folder_name_k_and_last_failed(fixtures: Path, tmp_path: Path) -> None:
+    """--fixtures names a folder called anything; -k picks scenarios; --last-failed reruns
+    only what failed."""
+    keep_only(fixtures, "publish-text-en", "logged-out-en", "logged-out-ar")
+    cases = tmp_path / "my-cases"
+    fixtures.rename(cases)
+    path = cases / "scenarios.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "status: NEEDS_LOGIN", "status: SUCCEEDED", 1), encoding="utf-8")
+    out = tmp_path / "report"
+    first = run("sandbox", "--fixtures", str(cases), "-k", "logged-out", "--out", str(out),
+                "--keep", "none")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "publish-text-en" not in first.stdout
+    assert "1 passed, 1 failed" in first.stdout
+    failed = json.loads((out / "last-failed.json").read_text())["failed"]
+    assert len(failed) == 1 and failed[0].startswith("sandbox/logged-out-")
+    again = run("--fixtures", str(cases), "--last-failed", "--out", str(out), "--json")
+    doc = json.loads(again.stdout)
+    assert [s["id"] for s in doc["scenarios"]] == failed
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("sandbx",), "no scenarios for platform 'sandbx'"),
+    (("-k", "nothing-like-this"), "no scenario matches -k nothing-like-this"),
+    (("--pause-on-failure",), "--pause-on-failure needs --headed"),
+    (("--fixtures", "/nonexistent/fixtures"), "does not exist"),
+])
+def test_usage_errors_exit_2(args: tuple[str, ...], says: str) -> None:
+    proc = run(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert says in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2, proc.stderr
+
+
+def test_unknown_platform_suggests() -> None:
+    assert "(did you mean 'sandbox'?)" in run("sandbx").stderr
+
+
+def test_no_scenarios_is_a_usage_error(tmp_path: Path) -> None:
     proc = run("--fixtures", str(tmp_path))
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "no scenarios.yaml" in proc.stderr
+
+
+def test_help_documents_exit_codes() -> None:
+    proc = run("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "0 every scenario ran as its file expects" in text
+    assert "1 some scenario ran and did not match" in text
+    assert "2 usage or configuration error" in text
