@@ -21,14 +21,12 @@ from runner.engine.proofs import encode
 
 
 async def screenshots() -> list[bytes]:
-    from playwright.async_api import async_playwright
-
-    from runner.browser import VIEWPORT, discover, launch
+    from runner.browser import VIEWPORT, discover, launch, start_playwright
     from sandbox import SandboxServer
 
     shots = []
     with SandboxServer() as sb:
-        async with async_playwright() as pw:
+        async with start_playwright() as pw:
             browser = await launch(pw, discover(None))
             for account, text in (("main", "Hello 👋 مرحبا " * 6), ("arabic", "نص عربي ✨ " * 8)):
                 context = await browser.new_context(viewport=VIEWPORT)

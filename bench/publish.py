@@ -18,9 +18,7 @@ from _common import emit, median, p
 
 
 async def measure(runs: int, baseline_runs: int) -> dict[str, float]:
-    from playwright.async_api import async_playwright
-
-    from runner.browser import VIEWPORT, discover, launch
+    from runner.browser import VIEWPORT, discover, launch, start_playwright
     from runner.engine import Engine, load_platform
     from runner.engine.engine import EngineOptions, Post
     from sandbox import SandboxServer
@@ -30,15 +28,16 @@ async def measure(runs: int, baseline_runs: int) -> dict[str, float]:
     fast: list[float] = []
     human: list[float] = []
     with SandboxServer() as sb:
-        async with async_playwright() as pw:
+        async with start_playwright() as pw:
             browser = await launch(pw, discover(None))
             context = await browser.new_context(viewport=VIEWPORT)
             await context.add_cookies([sb.state.login_cookie("main")])  # type: ignore[list-item]
             page = await context.new_page()
             for i in range(runs + baseline_runs + 1):
                 is_human = i > runs
-                engine = Engine(platform, EngineOptions(base_url=sb.url, human=is_human,
-                                                        trace=False))
+                options = EngineOptions.from_settings(None, "sandbox", base_url=sb.url,
+                                                      human=is_human, trace=False)
+                engine = Engine(platform, options)
                 result = await engine.run(page, Post(f"bench post {i} 👋 مرحبا"), out / str(i))
                 if result.status.value != "SUCCEEDED":
                     raise SystemExit(f"run {i} failed: {result.error_message}")

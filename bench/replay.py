@@ -17,9 +17,7 @@ from _common import emit
 
 
 async def measure(workers: int | None, rounds: int) -> dict[str, object]:
-    from playwright.async_api import async_playwright
-
-    from runner.browser import discover, launch
+    from runner.browser import discover, launch, start_playwright
     from runner.engine.definitions import project_root
     from runner.replay import Replayer, load_scenarios
     from runner.replay import discover as find
@@ -27,7 +25,7 @@ async def measure(workers: int | None, rounds: int) -> dict[str, object]:
     scenarios = [sc for f in find(project_root() / "fixtures") for sc in load_scenarios(f)]
     choice = discover(None)
     ours: list[float] = []
-    async with async_playwright() as pw:
+    async with start_playwright() as pw:
         for _ in range(rounds):
             started = time.perf_counter()
             browser = await launch(pw, choice)

@@ -9,11 +9,21 @@ step and selector.
     ├── DefinitionError        a playbook or selector file that cannot be loaded
     ├── BrowserError           no browser, or it would not start
     ├── ServerError            talking to the publishing server (see runner.client)
+    │   ├── ServerUnavailable  unreachable or failing; worth trying again later
+    │   └── ServerRejected     a 4xx: retrying will not help
+    │       └── LeaseLost      this device no longer holds the job
     └── StepError              a playbook step failed while running
         ├── SelectorNotFound   no candidate of a selector resolved
         ├── StepTimeout        a wait ran out of time
         ├── ClickIntercepted   an overlay took the click
-        └── AssertionFailed    an assert step or a read-back did not hold
+        ├── AssertionFailed    an assert step or a read-back did not hold
+        ├── PlatformRejected   the platform showed an error for the post
+        ├── ChallengeRequired  a challenge, checkpoint or locked account
+        ├── LoginRequired      the account is logged out (NEEDS_LOGIN)
+        └── RunCancelled       stopped before the irreversible step
+
+Beside the tree: `Problem` (one located problem in a definition file, carried by
+DefinitionError) and `StepContext` (where a StepError happened).
 """
 
 from __future__ import annotations
@@ -115,6 +125,13 @@ class ChallengeRequired(StepError):
     code = "CHALLENGE"
 
 
+class LoginRequired(StepError):
+    """The account is logged out (a login wall showed): the run ends NEEDS_LOGIN, and the
+    operator logs in again. Not a failure of the post, so it is never retried."""
+
+    code = "NEEDS_LOGIN"
+
+
 class RunCancelled(StepError):
     """The run was stopped before the irreversible step (cancel, rejection, shutdown)."""
 
@@ -144,3 +161,26 @@ class LeaseLost(ServerRejected):
     """A job call was refused with 403/409: this device no longer holds the job (it was
     recovered, cancelled into another state, or belongs to another device). Stop working on
     it; never publish after this."""
+
+
+__all__ = [
+    "AssertionFailed",
+    "BrowserError",
+    "ChallengeRequired",
+    "ClickIntercepted",
+    "ConfigError",
+    "DefinitionError",
+    "LeaseLost",
+    "LoginRequired",
+    "PlatformRejected",
+    "Problem",
+    "PublishRunnerError",
+    "RunCancelled",
+    "SelectorNotFound",
+    "ServerError",
+    "ServerRejected",
+    "ServerUnavailable",
+    "StepContext",
+    "StepError",
+    "StepTimeout",
+]

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import async_playwright
-
-from runner.browser import discover, open_page, resolve_headless
-from runner.engine import Engine, RunResult, load_platform
-from runner.engine.engine import EngineOptions, Post
+from runner.browser import discover, open_page, resolve_headless, start_playwright
+from runner.engine import Engine, EngineOptions, Post, RunResult, load_platform
 
 
 @dataclass
@@ -83,10 +80,12 @@ async def publish_once(
             sandbox = stack.enter_context(SandboxServer())
             base_url = sandbox.url
         cookies = [sandbox.state.login_cookie(account)] if sandbox is not None else None
-        async with async_playwright() as pw, open_page(
+        async with start_playwright() as pw, open_page(
                 pw, discover(browser), profile=profile, headless=headless,
                 cookies=cookies) as page:
-            engine = Engine(plat, EngineOptions(locale=locale, base_url=base_url))
+            options = EngineOptions.from_settings(None, platform, locale=locale,
+                                                  base_url=base_url)
+            engine = Engine(plat, options)
             post = Post(text=text, media=tuple(m.resolve() for m in media or []), account=account)
             result = await engine.run(page, post, out_dir)
     return OnceResult(platform, result, out_dir)

@@ -50,15 +50,14 @@ def aio() -> Iterator[Loop]:
 
 @pytest.fixture(scope="session")
 def browser(aio: Loop) -> Iterator[Any]:
-    from playwright.async_api import async_playwright
+    from runner.browser import BrowserHost, discover, launch
 
-    from runner.browser import discover, launch
-
-    pw = aio.run(async_playwright().start())
+    host = BrowserHost()
+    pw = aio.run(host.start())
     instance = aio.run(launch(pw, discover(None), headless=True))
     yield instance
     aio.run(instance.close())
-    aio.run(pw.stop())
+    aio.run(host.stop())
 
 
 @pytest.fixture(scope="session")

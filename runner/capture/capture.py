@@ -24,16 +24,15 @@ from runner.capture.sanitize import sanitize
 from runner.capture.snapshot import snapshot_dom
 
 if TYPE_CHECKING:
-    from playwright._impl._api_structures import SetCookieParam
     from playwright.async_api import Page
 
+    from runner.browser import SetCookie
     from runner.engine.definitions import Platform
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEXT = "Fixture capture 👋 مرحبا"
 _STATE_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
-_FAILURE_HEADER = re.compile(r"<!--\s*publish-runner failure snapshot:(.*?)-->", re.S)
 
 
 def fixtures_root(root: Path | None = None) -> Path:
@@ -138,7 +137,7 @@ async def capture(
     out: Path | None = None,
     account: str | None = "main",
     base_url: str | None = None,
-    cookies: list[SetCookieParam] | None = None,
+    cookies: list[SetCookie] | None = None,
     text: str = DEFAULT_TEXT,
     media: Sequence[Path] = (),
     browser: str | None = None,
@@ -151,9 +150,7 @@ async def capture(
     `until_phase`, a headed window and a terminal. For the sandbox platform without a URL, a
     sandbox is started for the capture and `account` logged in (None: logged out).
     """
-    from playwright.async_api import async_playwright
-
-    from runner.browser import discover, open_page, resolve_headless
+    from runner.browser import discover, open_page, resolve_headless, start_playwright
     from runner.engine import load_platform
 
     _check_phase(until_phase)
@@ -169,7 +166,7 @@ async def capture(
             base_url = server.url
             if cookies is None and account is not None:
                 cookies = [server.state.login_cookie(account)]  # type: ignore[list-item]
-        async with async_playwright() as pw, open_page(
+        async with start_playwright() as pw, open_page(
                 pw, discover(browser), profile=profile, headless=headless,
                 cookies=cookies) as page:
             if until_phase is None:
@@ -184,15 +181,9 @@ async def capture(
 
 def failure_metadata(html: str) -> dict[str, str]:
     """platform/phase/url from the comment the engine writes on top of `failure.html`."""
-    m = _FAILURE_HEADER.search(html[:4096])
-    if not m:
-        return {}
-    fields: dict[str, str] = {}
-    for key in ("platform", "phase", "url"):
-        found = re.search(rf"\b{key}=(\S+)", m.group(1))
-        if found:
-            fields[key] = found.group(1)
-    return fields
+    from runner.engine.evidence import parse_failure_header
+
+    return parse_failure_header(html)
 
 
 async def import_fixture(

@@ -43,6 +43,7 @@ from runner.capture.scan import (
     looks_secret,
     secret_value,
 )
+from runner.engine.evidence import strip_failure_header
 
 
 def _words(text: str) -> frozenset[str]:
@@ -83,7 +84,6 @@ PERSONAL_AUTOCOMPLETE = _words(
     "street-address postal-code bday"
 )
 _DATA_URL_IN_CSS = re.compile(r"""url\(\s*(['"]?)(data:[^'")]*)\1\s*\)""", re.I)
-_FAILURE_COMMENT = re.compile(r"^\s*<!--\s*publish-runner failure snapshot:.*?-->\s*", re.S)
 _HEADER = re.compile(r"<!--\s*" + re.escape(HEADER_MARK) + r"(.*?)-->", re.S)
 
 
@@ -480,7 +480,7 @@ def sanitize(
 
     `locale` defaults to the page's `<html lang>`; `captured_at` to today (UTC).
     """
-    html = _FAILURE_COMMENT.sub("", html, count=1)
+    html = strip_failure_header(html)
     previous = _previous_header(html)
     # Re-sanitising a fixture keeps the source URL it recorded: the original handles in it
     # cannot be known any more, and the recorded one is already clean.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from playwright.async_api import async_playwright
-
 from common.errors import ConfigError, ServerError
 from contract import models as s
-from runner.browser import discover, resolve_headless
+from runner.browser import discover, resolve_headless, start_playwright
 from runner.client import ServerClient
 from runner.device import identity
 from runner.device.login import check_profile, wait_for_login
@@ -21,8 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def _options(settings: DaemonSettings, platform: str) -> EngineOptions:
-    return EngineOptions(locale=settings.locale, human=False,
-                         base_url=settings.base_urls.get(platform))
+    return EngineOptions.from_settings(settings, platform, human=False)
 
 
 async def _report(settings: DaemonSettings, account: Account, logged_in: bool) -> None:
@@ -48,7 +45,7 @@ async def login(settings: DaemonSettings, key: str, timeout: float) -> bool:
     platform = load_platform(account.platform)
     work = settings.home / "work"
     work.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as pw:
+    async with start_playwright() as pw:
         profiles = Profiles(pw, discover(settings.browser), headless=resolve_headless(False),
                             cdp_url=settings.cdp_url)
         try:
@@ -66,7 +63,7 @@ async def check_all(settings: DaemonSettings) -> dict[str, bool]:
     work = settings.home / "work"
     work.mkdir(parents=True, exist_ok=True)
     results = {}
-    async with async_playwright() as pw:
+    async with start_playwright() as pw:
         profiles = Profiles(pw, discover(settings.browser),
                             headless=resolve_headless(settings.headless),
                             cdp_url=settings.cdp_url)

@@ -14,14 +14,13 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from common.errors import BrowserError
 from runner.browser import VIEWPORT, BrowserChoice, launch_persistent
 from runner.device.settings import Account
 
 if TYPE_CHECKING:
-    from playwright._impl._api_structures import SetCookieParam
     from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 log = logging.getLogger(__name__)
@@ -139,18 +138,10 @@ async def seed_cookies(profile: Path, cookies: list[dict[str, Any]],
                        browser: str | None = None, *, days: float = 1.0) -> None:
     """Put login cookies in a profile, as an operator's manual login does once. Session
     cookies die with the browser, so each gets an expiry."""
-    from playwright.async_api import async_playwright
-
-    from runner.browser import discover
+    from runner.browser import seed_cookies as seed
 
     expires = time.time() + days * 86400
-    async with async_playwright() as pw:
-        context = await launch_persistent(pw, discover(browser), profile, headless=True)
-        try:
-            await context.add_cookies([cast("SetCookieParam", {**c, "expires": expires})
-                                       for c in cookies])
-        finally:
-            await context.close()
+    await seed(profile, [{**c, "expires": expires} for c in cookies], browser)
 
 
 def _alive(ctx: BrowserContext) -> bool:

@@ -69,3 +69,14 @@ class RunResult:
 
     def proof(self, kind: str) -> Proof | None:
         return next((p for p in self.proofs if p.kind == kind), None)
+
+
+@dataclass
+class RecentCheck:
+    """Outcome of the recent-posts check: found True/False, or None when it cannot tell."""
+
+    found: bool | None
+    post_url: str | None = None
+    proof: Proof | None = None
+    message: str = ""
+    steps: list[StepRecord] = field(default_factory=list)

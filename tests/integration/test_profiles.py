@@ -16,14 +16,12 @@ pytestmark = pytest.mark.browser
 
 
 def test_profiles_are_kept_warm_and_restarted(aio: Any, tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright
-
-    from runner.browser import discover
+    from runner.browser import discover, start_playwright
 
     account = Account(platform="sandbox", name="main", profile=tmp_path / "profile")
 
     async def go() -> None:
-        async with async_playwright() as pw:
+        async with start_playwright() as pw:
             profiles = Profiles(pw, discover(None), headless=True)
             first = await profiles.context(account)
             assert await profiles.context(account) is first  # warm: the same browser

@@ -1,0 +1,64 @@
+"""How a run behaves beyond its playbook: locale, pacing, evidence, time scales.
+
+`EngineOptions.from_settings` is the one place that turns a program's settings (the
+device's, a one-off `publish`, a benchmark) into options, so a new setting is wired once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
+
+TypeMethod = Literal["insert_text", "keyboard", "fill", "paste"]
+TYPE_METHODS: tuple[TypeMethod, ...] = ("insert_text", "keyboard", "fill", "paste")
+
+
+class EngineSettings(Protocol):
+    """What `from_settings` reads; the device settings model has these fields."""
+
+    @property
+    def locale(self) -> str: ...
+
+    @property
+    def human(self) -> bool | None: ...
+
+    @property
+    def base_urls(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    locale: str = "auto"
+    # Human pacing: pauses before actions and a per-key rhythm for `method: keyboard`.
+    # None: the playbook's `human`. It never changes which typing method a step uses.
+    human: bool | None = None
+    # Force every `type` step to this method (tests and replay exercise each one).
+    type_method: TypeMethod | None = None
+    proof_format: str = "webp"
+    trace: bool = True
+    base_url: str | None = None
+    stop_after: str | None = None  # run up to and including this phase (fixture capture)
+    timeout_scale: float = 1.0
+    # Scales only waits for the page to reach a state (an element appearing, enabling);
+    # actions keep their full timeout. Replay of static fixtures sets it low: a saved page
+    # does not change, so waiting for it to is pointless.
+    wait_scale: float = 1.0
+    static_page: bool = False  # replay with scripts off: no animations, no caret to freeze
+    keep_failure_html: bool = True  # replay keeps it only when asked to keep evidence
+
+    @classmethod
+    def from_settings(cls, settings: EngineSettings | None, platform: str,
+                      **overrides: Any) -> EngineOptions:
+        """Options for a run of `platform` under `settings` (None: the defaults), with
+        `overrides` (e.g. `human=False` for a login check, `base_url=` for a sandbox); an
+        override of None keeps the value from settings."""
+        options = cls()
+        if settings is not None:
+            options = cls(locale=settings.locale, human=settings.human,
+                          base_url=settings.base_urls.get(platform))
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(options, **given) if given else options
+
+
+__all__ = ["TYPE_METHODS", "EngineOptions", "EngineSettings", "TypeMethod"]
