@@ -29,6 +29,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"
 Text = Annotated[str, StringConstraints(max_length=MAX_MESSAGE)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# A link the dashboard renders: http(s) only, never `javascript:` or `data:`.
+PostUrl = Annotated[str, StringConstraints(max_length=MAX_URL, pattern=r"(?i)^https?://\S+$")]
 
 # The account name used when none is given: the same in the API, the CLI and the daemon's
 # profiles (`profiles/<platform>/main`), so a post for "x" reaches the profile set up for "x".
@@ -337,7 +339,7 @@ class CompleteRequest(Model):
     outcome: Outcome
     error_code: Annotated[str, StringConstraints(max_length=MAX_CODE)] | None = None
     error_message: Annotated[str, StringConstraints(max_length=MAX_MESSAGE)] | None = None
-    post_url: Annotated[str, StringConstraints(max_length=MAX_URL)] | None = None
+    post_url: PostUrl | None = None
     proof_asset_ids: list[Id] = Field(default_factory=list, max_length=MAX_PROOFS)
 
 

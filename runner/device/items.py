@@ -141,15 +141,15 @@ class Completion:
 
     def salvaged(self) -> Completion:
         """What can still be said when the contract refuses this completion: the outcome
-        (a post that went live stays SUCCEEDED), without the values out of bounds, and why."""
+        (a post that went live stays SUCCEEDED), without the values it refuses, and why."""
         bad = []
         code = self.error_code
-        if code is not None and len(code) > s.MAX_CODE:
-            bad.append(f"errorCode of {len(code)} characters ({code[:60]}…)")
+        if code is not None and not _takes("error_code", code):
+            bad.append(f"errorCode {code[:60]!r} ({len(code)} characters)")
             code = codes.RESULT_INVALID
         url = self.post_url
-        if url is not None and len(url) > s.MAX_URL:
-            bad.append(f"postUrl of {len(url)} characters ({url[:80]}…)")
+        if url is not None and not _takes("post_url", url):
+            bad.append(f"postUrl {url[:80]!r} ({len(url)} characters)")
             url = None
         note = ("the run's result broke the server's contract, so parts were left out: "
                 + ", ".join(bad or ["a value out of bounds"]))
@@ -166,6 +166,16 @@ class Completion:
     def from_payload(cls, data: dict[str, Any]) -> Completion:
         return cls(s.Outcome(data["outcome"]), data.get("errorCode"), data.get("errorMessage"),
                    data.get("postUrl"), _kinds(data.get("proofKinds") or ()))
+
+
+def _takes(field: str, value: str) -> bool:
+    """Whether the contract takes `value` for this field of a completion."""
+    try:
+        s.CompleteRequest.model_validate({"lease_token": "-", "run_id": "-",
+                                          "outcome": "FAILED", field: value})
+    except pydantic.ValidationError:
+        return False
+    return True
 
 
 def _kinds(kinds: Iterable[s.ProofKind | str]) -> tuple[s.ProofKind, ...]:

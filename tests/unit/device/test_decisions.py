@@ -160,3 +160,17 @@ async def test_a_profile_that_opens_again_is_claimed_for_again(rig: Any) -> None
     await r.server.wait_for(lambda: job.status is s.JobStatus.SUCCEEDED)
     assert r.engine.clicked == ["later"]
     assert await r.stop() == 0
+
+
+def test_a_post_url_that_is_not_http_is_refused_and_the_success_still_reported(
+        tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.db")
+    key = RunKey("job", "run", "lease")
+    done = Completion.succeeded("javascript:alert(document.cookie)", ["after_publish"])
+    with pytest.raises(RefusedItem, match="postUrl"):
+        box.add_completion(key, done)
+    kept = done.salvaged()  # the post is live: still SUCCEEDED, without the link
+    assert kept.outcome is s.Outcome.SUCCEEDED and kept.post_url is None
+    assert "javascript:" in (kept.error_message or "")
+    box.add_completion(key, kept)
+    assert box.pending() == 1
