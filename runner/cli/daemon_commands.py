@@ -11,6 +11,7 @@ import click
 
 from common.settings import default_config_file
 from contract.models import DEFAULT_ACCOUNT
+from runner.cli.params import PlatformName
 
 
 def _settings(config: Path | None, flags: dict[str, Any]) -> Any:
@@ -73,20 +74,40 @@ def run_cmd(config: Path | None, **kw: Any) -> None:
 
 
 @click.command("login")
-@click.argument("platform")
-@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True)
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--base-url", help="Where the platform lives.")
-@click.option("--timeout", type=float, default=900.0, show_default=True)
+@click.argument("platform", type=PlatformName())
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True,
+              help="The account whose profile to log in.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file (YAML, section `runner`).")
+@click.option("--base-url", help="Where the platform lives (the sandbox's URL).")
+@click.option("--cdp-url", help="Log in inside a running Chrome (its remote-debugging URL).")
+@click.option("--timeout", type=float, default=900.0, show_default=True,
+              help="Seconds to wait for the login.")
 def login_cmd(platform: str, account: str, config: Path | None, base_url: str | None,
-              timeout: float) -> None:
-    """Open the account's profile at the platform's login page and wait until logged in."""
+              cdp_url: str | None, timeout: float) -> None:
+    """Open the account's profile at the platform's login page and wait until logged in.
+
+    Log in in the window that opens, as usual; your tab is left alone (the check runs in a
+    background tab) and the command ends once the platform shows you logged in. Needs a
+    display: on a machine without one, log in where there is one and copy the profile, or
+    attach to a browser with --cdp-url.
+    """
+    from runner.browser import has_display
     from runner.device.profile_tools import login
 
     flags: dict[str, Any] = {"accounts": [f"{platform}/{account}"]}
     if base_url:
         flags["base_urls"] = [f"{platform}={base_url}"]
+    if cdp_url:
+        flags["cdp_url"] = cdp_url
     settings = _settings(config, flags)
+    if not settings.cdp_url and not has_display():
+        raise click.UsageError(
+            "login needs a display to show the browser, and none was found (DISPLAY and "
+            "WAYLAND_DISPLAY are unset): run it in a desktop session or over `ssh -X`, or "
+            "attach to a browser you started with --cdp-url")
+    click.echo(f"log in to {platform} as {account} in the browser window "
+               f"(waiting up to {timeout:g}s)", err=True)
     ok = asyncio.run(login(settings, f"{platform}/{account}", timeout))
     click.echo("logged in" if ok else "not logged in (timed out)")
     sys.exit(0 if ok else 1)
