@@ -488,11 +488,9 @@ async def run_replay(scenarios: list[LoadedScenario], *, browser: Browser | None
     """Replay scenarios; launches (and closes) a browser unless one is given."""
     if browser is not None:
         return await Replayer(browser, **options).run(scenarios)
-    from playwright.async_api import async_playwright
+    from runner.browser import discover, launch, start_playwright
 
-    from runner.browser import discover, launch
-
-    async with async_playwright() as pw:
+    async with start_playwright() as pw:
         own = await launch(pw, discover(browser_preference), headless=headless)
         try:
             return await Replayer(own, **options).run(scenarios)
