@@ -26,13 +26,15 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.rows import RowMaker
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from common.errors import ConfigError
 from server.store import pg_migrate
 from server.store.sqlite_core import SqliteCore
 
 __all__ = ["PgCore", "PgDb", "PgRow", "translate"]
 
+CONNECT_TIMEOUT = 10.0  # seconds to wait for the first connection when the store opens
 _PLACEHOLDER = re.compile(r"\?|(?<![:\w]):([A-Za-z_]\w*)|%")
 _cache: dict[str, str] = {}
 
@@ -115,6 +117,15 @@ class PgCore(SqliteCore):
             url, min_size=1, max_size=max_connections, open=True, name="publish-runner",
             kwargs={"row_factory": _rows, "autocommit": False},
         )
+        try:
+            self._pool.wait(timeout=CONNECT_TIMEOUT)
+        except PoolTimeout as exc:
+            self._pool.close()
+            where = psycopg.conninfo.conninfo_to_dict(url)
+            raise ConfigError(
+                f"cannot reach PostgreSQL at {where.get('host', 'localhost')}:"
+                f"{where.get('port', 5432)}/{where.get('dbname', '')} (see the server log)"
+            ) from exc
         with self._pool.connection() as conn:
             self.schema_version = pg_migrate.migrate(cast(psycopg.Connection[object], conn))
 
