@@ -97,6 +97,7 @@ def _register() -> None:
         browser_commands,
         capture_commands,
         daemon_commands,
+        db_commands,
         demo_commands,
         engine_commands,
         replay_commands,
@@ -107,7 +108,8 @@ def _register() -> None:
     from runner.cli.definitions_option import COMMANDS, add_definitions_option
     from runner.cli.extras import NEEDS_SERVER, guard
 
-    for module in (browser_commands, capture_commands, daemon_commands, demo_commands,
+    for module in (browser_commands, capture_commands, daemon_commands, db_commands,
+                   demo_commands,
                    engine_commands, replay_commands, sandbox_commands, server_commands,
                    service_commands):
         module.register(main)
