@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,11 +22,39 @@ from server.store import Store
 STARTUP_TIMEOUT = 10.0  # seconds
 
 
+class _Foreground(uvicorn.Server):
+    """uvicorn's server, releasing the long polls at the first stop signal (SIGTERM, Ctrl+C).
+
+    Why: uvicorn waits for open requests before it stops; a claim waiting for a job would
+    hold the stop for `timeout_graceful_shutdown` and then be cancelled mid-request
+    ("Exception in ASGI application"). Released, it answers 204 at once, as
+    `ServerThread.stop` does. The process then exits 0: a stop asked for is not a failure.
+    """
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        state = getattr(self._app.state, "server", None)
+        if self._loop is not None and state is not None:
+            self._loop.call_soon_threadsafe(state.wakeup.close)
+        captured = getattr(self, "_captured_signals", None)  # uvicorn >= 0.29 re-raises these
+        if isinstance(captured, list):
+            captured.clear()  # stopped as asked: exit 0, no re-raise after the shutdown
+
+
 def run(settings: ServerSettings) -> None:
-    """Serve in the foreground until interrupted."""
+    """Serve in the foreground until SIGTERM or Ctrl+C."""
     app = create_app(settings)
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[listen(settings.host, settings.port)])
+    _Foreground(config, app).run(sockets=[listen(settings.host, settings.port)])
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -39,6 +39,9 @@ class _Group(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
+        except PublishRunnerError as exc:  # raised while parsing (a value's own check)
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)

@@ -83,34 +83,67 @@ def register(group: click.Group) -> None:
         group.add_command(command)
 
 
+def _server_default(name: str) -> str:
+    """The server setting's default as `--help` shows it (the flag's own default is None, so
+    the config file and the environment still count)."""
+    from common.config import ServerSettings
+
+    value = ServerSettings.model_fields[name].default
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _serve_option(flag: str, help_text: str, name: str | None = None,
+                  **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    default = f" [default: {_server_default(name)}]" if name else ""
+    return click.option(flag, default=None, help=help_text + default, **kw)
+
+
 @click.command()
-@click.option("--db", default=None, metavar="PATH_OR_URL", help="SQLite file (or sqlite:///…).")
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--operator-token", default=None)
-@click.option("--enroll-token", default=None)
-@click.option("--claim-timeout", type=float, default=None, help="Seconds a job may be CLAIMED.")
-@click.option("--run-timeout", type=float, default=None, help="Seconds a run may go silent.")
-@click.option("--recovery-interval", type=float, default=None, help="Seconds between passes.")
-@click.option("--max-attempts", type=int, default=None)
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@_serve_option("--db", "SQLite file (or sqlite:///PATH) [default: DATA_DIR/server.db].",
+               metavar="PATH_OR_URL")
+@_serve_option("--host", "Address to listen on; 0.0.0.0 for every interface.", "host")
+@_serve_option("--port", "TCP port.", "port", type=int)
+@_serve_option("--operator-token", "Bearer token of the operator API and the dashboard "
+               "[default: generated once, saved in DATA_DIR/tokens.json].")
+@_serve_option("--enroll-token", "Token a device registers with once "
+               "[default: generated once, saved in DATA_DIR/tokens.json].")
+@_serve_option("--claim-timeout", "Seconds a job may stay CLAIMED before it is re-queued.",
+               "claim_timeout_s", type=float)
+@_serve_option("--run-timeout", "Seconds a RUNNING job may go silent before recovery.",
+               "run_timeout_s", type=float)
+@_serve_option("--recovery-interval", "Seconds between two recovery passes.",
+               "recovery_interval_s", type=float)
+@_serve_option("--max-attempts", "Attempts of a job before it is FAILED.", "max_attempts",
+               type=int)
+@_serve_option("--data-dir", "Folder of the database, tokens and assets "
+               "[default: the user's data folder/server].", type=click.Path(path_type=Path))
 @_config_option
 def serve(config: Path | None, **flags: Any) -> None:
-    """Run the reference publishing server."""
+    """Run the reference publishing server and its dashboard.
+
+    Tokens not given are generated on the first start, saved owner-only in DATA_DIR's
+    tokens.json and printed that once; later starts say where they are. SIGTERM or Ctrl+C
+    releases waiting devices and stops cleanly.
+    """
     from common import settings as base
     from server import auth
     from server import serve as serving
     from server import settings as server_settings
 
     settings = server_settings.load(file=config or base.default_config_file(), flags=flags)
-    tokens = auth.ensure_tokens(settings.resolved_data_dir(), operator=settings.operator_token,
+    data = settings.resolved_data_dir()
+    tokens = auth.ensure_tokens(data, operator=settings.operator_token,
                                 enroll=settings.enroll_token)
-    for name in tokens.generated:
-        click.echo(f"generated {name} token (saved under {settings.resolved_data_dir()}): "
-                   f"{getattr(tokens, name)}")
+    for name in tokens.generated:  # stdout, once: never through the log stream
+        click.echo(f"generated {name} token: {getattr(tokens, name)}")
+    saved = data / auth.TOKENS_FILE
+    if saved.exists() and {"operator", "enroll"} - set(tokens.generated):
+        click.echo(f"tokens: {saved} (owner-only)")
     settings = settings.model_copy(update={"operator_token": tokens.operator,
                                            "enroll_token": tokens.enroll})
-    click.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
+    url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}" \
+          f":{settings.port}"
+    click.echo(f"serving on {url}\ndashboard: {url}/app/publishing", err=True)
     serving.run(settings)
 
 
