@@ -249,6 +249,7 @@ class ScriptedEngine:
     def __init__(self) -> None:
         self.scripts: list[Script] = []
         self.clicked: list[str] = []  # the text of each post "published"
+        self.live: list[str] = []  # posts already on the platform (an earlier daemon's)
         self.reached: list[str] = []
         self.holding = asyncio.Event()
         self.release_hold = asyncio.Event()
@@ -289,7 +290,7 @@ class ScriptedEngine:
 
         async def check_recent_posts(self, page: Any, post: Post,
                                      out_dir: Path) -> RecentCheck:
-            found = post.text in self.owner.clicked
+            found = post.text in self.owner.clicked + self.owner.live
             return RecentCheck(found, post_url="http://sandbox.test/p/1" if found else None)
 
 
@@ -301,6 +302,7 @@ class FakeProfiles:
 
     def __init__(self) -> None:
         self.broken: str | None = None
+        self.busy: set[str] = set()  # account keys open in another browser
         self.opens = 0
         self.released: list[str] = []
         self._locks: dict[str, asyncio.Lock] = {}
@@ -312,6 +314,8 @@ class FakeProfiles:
         self.opens += 1
         if self.broken is not None:
             raise BrowserError(self.broken)
+        if account.key in self.busy:
+            raise BrowserError(f"profile of {account.key} is open in process 4242")
         return object()
 
     async def release(self, account: Any) -> None:

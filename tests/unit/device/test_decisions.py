@@ -174,3 +174,45 @@ def test_a_post_url_that_is_not_http_is_refused_and_the_success_still_reported(
     assert "javascript:" in (kept.error_message or "")
     box.add_completion(key, kept)
     assert box.pending() == 1
+
+
+def open_intent(home: Path, job: Any, account: str) -> None:
+    """What a daemon killed right after the publish click leaves behind."""
+    from runner.device.outbox import Intent
+
+    box = Outbox(home / "outbox.db")
+    box.write_intent(Intent(job.id, job.run_id, job.lease, "sandbox", account, job.text))
+    box.close()
+
+
+@pytest.mark.asyncio
+async def test_an_open_intent_is_settled_before_its_account_claims_again(
+        rig: Any, tmp_path: Path) -> None:
+    r = await rig(start=False)
+    job = r.server.add_job("clicked, then killed", status=s.JobStatus.RUNNING,
+                           lease="lease-x", run_id="run-x", attempts=1)
+    open_intent(tmp_path, job, "main")
+    r.engine.live.append(job.text)  # it did go out before the crash
+    await r.start()
+    await r.server.wait_for(lambda: job.completions)
+    (done,) = job.completions
+    assert done.outcome is s.Outcome.SUCCEEDED and r.engine.clicked == []
+    assert r.daemon.outbox.open_intents() == []
+    assert await r.stop() == 0
+
+
+@pytest.mark.asyncio
+async def test_an_open_intent_on_a_busy_profile_holds_only_its_own_account(
+        rig: Any, tmp_path: Path) -> None:
+    r = await rig(start=False, accounts=["sandbox/main", "sandbox/other"])
+    stuck = r.server.add_job("on the busy profile", status=s.JobStatus.RUNNING,
+                             lease="lease-x", run_id="run-x", attempts=1)
+    open_intent(tmp_path, stuck, "main")
+    r.profiles.busy.add("sandbox/main")
+    await r.start()
+    other = r.server.add_job("for the other account", account="other")
+    await r.server.wait_for(lambda: other.status is s.JobStatus.SUCCEEDED)
+    assert r.engine.clicked == ["for the other account"]
+    assert stuck.completions == [] and len(r.daemon.outbox.open_intents()) == 1
+    assert "sandbox/main" in r.daemon._trouble  # waits, and is tried again later
+    assert await r.stop() == 0
