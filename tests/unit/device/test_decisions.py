@@ -216,3 +216,19 @@ async def test_an_open_intent_on_a_busy_profile_holds_only_its_own_account(
     assert stuck.completions == [] and len(r.daemon.outbox.open_intents()) == 1
     assert "sandbox/main" in r.daemon._trouble  # waits, and is tried again later
     assert await r.stop() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_cancel_heard_before_publish_stops_the_run_and_hands_nothing_back(
+        rig: Any) -> None:
+    r = await rig()
+    r.engine.scripts.append(Script(hold_in="compose"))
+    job = r.server.add_job("cancelled in time")
+    await asyncio.wait_for(r.engine.holding.wait(), 10)
+    job.cancel_requested = True  # the operator cancels; the heartbeat brings it
+    await r.server.wait_for(lambda: r.daemon.board._controls.get(job.id) is None
+                            or r.daemon.board._controls[job.id].cancel_requested)
+    r.engine.release_hold.set()
+    await r.server.wait_for(lambda: any(e.step == "cancelled" for e in job.events))
+    assert r.engine.clicked == [] and job.releases == [] and job.completions == []
+    assert await r.stop() == 0
