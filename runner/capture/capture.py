@@ -48,6 +48,22 @@ def fixture_path(platform: str, state: str, root: Path | None = None) -> Path:
     return fixtures_root(root) / platform / f"{state}.html"
 
 
+def canonical_source(url: str, platform: Platform, base_url: str | None = None) -> str:
+    """The page's URL as the fixture header records it: a run against another address of
+    the platform (`--base-url`, an auto-started sandbox on a random port) is written at the
+    playbook's own base URL, so headers carry no random ports and replay's globs match."""
+    from urllib.parse import urlsplit
+
+    home = platform.playbook.header.base_url.rstrip("/")
+    if base_url and url.startswith(base_url.rstrip("/")):
+        return home + url[len(base_url.rstrip("/")):]
+    here, there = urlsplit(url), urlsplit(home)
+    loopback = ("127.0.0.1", "localhost", "::1")
+    if here.hostname in loopback and there.hostname in loopback and here.port != there.port:
+        return home + url[len(f"{here.scheme}://{here.netloc}"):]
+    return url
+
+
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -117,7 +133,7 @@ async def capture_page(
         platform=platform.name,
         state=state,
         locale=None,  # the page's own <html lang>: what the UI language really was
-        source_url=page.url,
+        source_url=canonical_source(page.url, platform, base_url),
         captured_at=datetime.now(timezone.utc),
         private_css=platform.selectors.private_content,
     )
@@ -203,14 +219,17 @@ async def import_fixture(
         log.warning("%s has no publish-runner failure header; the source URL is unknown", file)
     elif meta.get("platform") not in (None, platform):
         log.warning("%s was kept from a %s run, imported as %s", file, meta["platform"], platform)
+    source = meta.get("url", "")
     try:
-        private = load_platform(platform, root).selectors.private_content
+        definitions = load_platform(platform, root)
+        private = definitions.selectors.private_content
+        source = canonical_source(source, definitions) if source else source
     except DefinitionError as exc:
         log.warning("no usable selector file for %s (%s): only generic scrubbing", platform,
                     str(exc).splitlines()[0])
         private = []
     captured = datetime.fromtimestamp(Path(file).stat().st_mtime, timezone.utc)
-    clean = sanitize(html, platform=platform, state=state, source_url=meta.get("url", ""),
+    clean = sanitize(html, platform=platform, state=state, source_url=source,
                      captured_at=captured, private_css=private)
     log.info("imported %s as %s/%s into %s", file, platform, state, target)
     return _write(target, clean)

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from contract.models import DEFAULT_ACCOUNT
 from runner.cli.params import HtmlFile
+
+EXPECTS = ("SUCCEEDED", "FAILED", "NEEDS_LOGIN")
+
+
+def _scenario_options(command: Callable[..., None]) -> Callable[..., None]:
+    command = click.option(
+        "--expect", type=click.Choice(EXPECTS), default="FAILED", show_default=True,
+        help="The scenario's expected status (what the playbook must do on this page).",
+    )(command)
+    return click.option(
+        "--write-scenario", "scenario_name", metavar="NAME",
+        help="Add a scenario NAME replaying the fixture to its folder's scenarios.yaml.",
+    )(command)
+
+
+def _follow_up(platform: str, path: Path, state: str, scenario_name: str | None,
+               expect: str, text: str) -> None:
+    """Print the fixture's path, then the next step: the scenario that replays it."""
+    from runner.replay.next_step import append_scenario, next_step
+
+    click.echo(str(path))
+    if scenario_name:
+        target = append_scenario(platform, scenario_name, path, text=text, expect=expect)
+        click.echo(f"added scenario {scenario_name!r} to {target}\nnext: publish-runner replay "
+                   f"{platform} --fixtures {path.parent} -k {scenario_name}")
+    else:
+        click.echo(next_step(platform, f"{state}-{platform}", path, text=text, expect=expect))
 
 
 @click.command("capture")
@@ -33,10 +61,12 @@ from runner.cli.params import HtmlFile
 @click.option("--browser", "browser_pref", envvar="PUBLISH_RUNNER_BROWSER")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of fixtures/PLATFORM/STATE.html.")
+@_scenario_options
 def capture_cmd(platform: str, state: str, url: str | None, profile: Path | None,
                 until_phase: str | None, headless: bool, account: str, logged_out: bool,
                 base_url: str | None, text: str | None, media: tuple[Path, ...], locale: str,
-                browser_pref: str | None, out: Path | None) -> None:
+                browser_pref: str | None, out: Path | None, scenario_name: str | None,
+                expect: str) -> None:
     """Save a live page of PLATFORM as a sanitised replay fixture.
 
     Headed, without --until, the browser opens and waits: bring the page to the state, then
@@ -50,7 +80,7 @@ def capture_cmd(platform: str, state: str, url: str | None, profile: Path | None
         out=out, account=None if logged_out else account, base_url=base_url,
         text=text or DEFAULT_TEXT, media=media, browser=browser_pref, locale=locale,
     ))
-    click.echo(str(path))
+    _follow_up(platform, path, state, scenario_name, expect, text or DEFAULT_TEXT)
 
 
 @click.group("fixture")
@@ -64,12 +94,14 @@ def fixture_group() -> None:
 @click.option("--state", required=True, help="Fixture name: fixtures/PLATFORM/STATE.html.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of fixtures/PLATFORM/STATE.html.")
-def import_cmd(file: Path, platform: str, state: str, out: Path | None) -> None:
+@_scenario_options
+def import_cmd(file: Path, platform: str, state: str, out: Path | None,
+               scenario_name: str | None, expect: str) -> None:
     """Turn FILE (a run's failure.html) into a sanitised fixture."""
-    from runner.capture.capture import import_fixture
+    from runner.capture.capture import DEFAULT_TEXT, import_fixture
 
     path = asyncio.run(import_fixture(file, platform, state, out=out))
-    click.echo(str(path))
+    _follow_up(platform, path, state, scenario_name, expect, DEFAULT_TEXT)
 
 
 def register(group: click.Group) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,28 @@ def test_help_documents_exit_codes() -> None:
     assert "0 every scenario ran as its file expects" in text
     assert "1 some scenario ran and did not match" in text
     assert "2 usage or configuration error" in text
+
+
+def test_pause_on_failure_stops_on_the_failing_page(aio: Any, browser: Any,
+                                                    fixtures: Path) -> None:
+    """What `--headed --pause-on-failure` does, with the pause recorded instead of opening
+    the inspector: called once, for the failing scenario, on its page as it failed."""
+    from runner.replay import Replayer, load_scenarios
+
+    keep_only(fixtures, "publish-text-en", "logged-out-en")
+    path = fixtures / "scenarios.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: NEEDS_LOGIN",
+                                                             "status: SUCCEEDED"),
+                    encoding="utf-8")
+    seen: list[tuple[str, str, int]] = []
+
+    async def pause(page: Any, result: Any) -> None:
+        seen.append((result.scenario.name, page.url,
+                     await page.locator("form").count()))
+
+    replayer = Replayer(browser, pause=pause, workers=4)
+    assert replayer.workers == 1  # one page at a time while someone looks at it
+    report = aio.run(replayer.run(load_scenarios(path)))
+    assert sorted(r.outcome for r in report.results) == ["failed", "passed"]
+    ((name, url, forms),) = seen
+    assert name == "logged-out-en" and "/login" in url and forms >= 1
