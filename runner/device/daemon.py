@@ -130,6 +130,7 @@ class Daemon:
         self.outbox.on_events_reply = self.board.on_events_reply
         self.work_dir = settings.home / "work"
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.work_dir.chmod(0o700)  # a run's proofs, page HTML and trace show the account
         self.stopping = asyncio.Event()
         self.aborting = asyncio.Event()
         self.status = StatusLine()

@@ -112,6 +112,7 @@ class Outbox:
         self.files.mkdir(parents=True, exist_ok=True)
         os.chmod(self.files, 0o700)  # proofs and traces show the account: owner only
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        os.chmod(path, 0o600)  # leases; SQLite gives its -wal and -shm files the same mode
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process
         self.db.executescript(SCHEMA)

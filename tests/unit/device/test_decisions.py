@@ -232,3 +232,20 @@ async def test_a_cancel_heard_before_publish_stops_the_run_and_hands_nothing_bac
     await r.server.wait_for(lambda: any(e.step == "cancelled" for e in job.events))
     assert r.engine.clicked == [] and job.releases == [] and job.completions == []
     assert await r.stop() == 0
+
+
+def test_what_the_outbox_keeps_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    box = Outbox(tmp_path / "outbox.db")
+    proof = tmp_path / "proof.webp"
+    proof.write_bytes(b"RIFF0000WEBP")
+    proof.chmod(0o644)
+    box.add_file(RunKey("job", "run", "lease"), s.ProofKind.AFTER_PUBLISH, proof)
+    box.add_event(RunKey("job", "run", "lease"), phase="p", step="s", level="info",
+                  message="m")  # the WAL file exists from here
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in
+             [tmp_path / "outbox.db", tmp_path / "outbox.db-wal", box.files,
+              *box.files.iterdir()]}
+    assert modes == {"outbox.db": 0o600, "outbox.db-wal": 0o600, "outbox-files": 0o700,
+                     "run-after_publish.webp": 0o600}
