@@ -68,6 +68,7 @@ BUSY_CLAIM_WAIT_S = 2.0
 FIRST_BACKOFF_S = 5.0  # a profile that would not open: first wait before trying again
 MAX_BACKOFF_S = 300.0
 EXIT_SIDE_TASK_FAILED = 1
+SENT_KEEP_S = 7 * 86400  # delivered results kept in the outbox, for a look back
 
 
 class DaemonProfiles(ProfileSource, Protocol):
@@ -126,6 +127,9 @@ class Daemon:
         self._open_profiles = open_profiles
         self._engine = engine
         self.outbox = Outbox(settings.outbox_file)
+        if pruned := self.outbox.prune(SENT_KEEP_S):
+            log.info("outbox: %d delivered item(s) older than %.0f days forgotten", pruned,
+                     SENT_KEEP_S / 86400)
         self.board = JobBoard()
         self.outbox.on_events_reply = self.board.on_events_reply
         self.work_dir = settings.home / "work"

@@ -210,6 +210,21 @@ class Outbox:
                                "WHERE state = 'dead' ORDER BY id").fetchall()
         return [DeadItem(int(r[0]), str(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
 
+    def prune(self, keep_s: float) -> int:
+        """Forget delivered items (and their files) older than `keep_s` seconds, and closed
+        intents as old: the server has them. Dead items stay, for the record. Returns how
+        many items went."""
+        cutoff = time.time() - keep_s
+        with self._tx():
+            rows = self.db.execute("SELECT id, file FROM items WHERE state = 'sent' "
+                                   "AND created_at < ?", (cutoff,)).fetchall()
+            self.db.executemany("DELETE FROM items WHERE id = ?", [(r[0],) for r in rows])
+            self.db.execute("DELETE FROM intents WHERE state = 'done' AND at < ?", (cutoff,))
+        for _, file in rows:
+            if file:
+                Path(file).unlink(missing_ok=True)
+        return len(rows)
+
     def asset_id(self, run_id: str, kind: str) -> str | None:
         row = self.db.execute("SELECT asset_id FROM proof_assets WHERE run_id = ? AND kind = ?",
                               (run_id, kind)).fetchone()

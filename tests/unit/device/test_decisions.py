@@ -249,3 +249,22 @@ def test_what_the_outbox_keeps_is_readable_by_its_owner_only(tmp_path: Path) -> 
               *box.files.iterdir()]}
     assert modes == {"outbox.db": 0o600, "outbox.db-wal": 0o600, "outbox-files": 0o700,
                      "run-after_publish.webp": 0o600}
+
+
+def test_delivered_items_are_pruned_after_their_retention_and_the_rest_kept(
+        tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "outbox.db")
+    key = RunKey("job", "run", "lease")
+    proof = tmp_path / "proof.webp"
+    proof.write_bytes(b"RIFF0000WEBP")
+    box.add_file(key, s.ProofKind.AFTER_PUBLISH, proof)
+    box.add_event(key, phase="p", step="sent", level="info", message="m")
+    box.add_event(key, phase="p", step="dead", level="info", message="m")
+    box.add_event(key, phase="p", step="pending", level="info", message="m")
+    box.db.execute("UPDATE items SET state = 'sent', created_at = 0 WHERE id IN (1, 2)")
+    box.db.execute("UPDATE items SET state = 'dead', created_at = 0 WHERE id = 3")
+    box.db.execute("UPDATE items SET created_at = 0 WHERE id = 4")
+    assert box.prune(keep_s=86400) == 2
+    left = box.db.execute("SELECT id, state FROM items ORDER BY id").fetchall()
+    assert left == [(3, "dead"), (4, "pending")]
+    assert list(box.files.iterdir()) == []  # the delivered proof's copy went with it
