@@ -11,6 +11,7 @@ import click
 
 from common.settings import default_config_file
 from contract.models import DEFAULT_ACCOUNT
+from runner.cli.duration_param import DURATION
 from runner.cli.params import PlatformName
 
 
@@ -56,8 +57,8 @@ def _flags(**kw: Any) -> dict[str, Any]:
 @click.option("--device-name")
 @click.option("--concurrency", multiple=True, help="platform=N jobs at once (default 1).")
 @click.option("--max-parallel", type=int, help="Profiles working at once (default 2).")
-@click.option("--min-gap", "min_gap_s", type=float,
-              help="Seconds between two posts on one account (default 60).")
+@click.option("--min-gap", "min_gap_s", type=DURATION,
+              help="Time between two posts on one account: 90, 30s, 5m (default 60).")
 @click.option("--human/--no-human", default=None,
               help="Human-like typing and pauses (default: as the playbook says).")
 @click.option("--db", help="Embedded server's database (default: under the data dir).")

@@ -24,6 +24,7 @@ def _choose(ctx: click.Context, param: click.Parameter, value: Path | None) -> N
     if ctx.resilient_parsing:
         return
     definitions_root.reset()
+    ctx.call_on_close(definitions_root.reset)  # the next command in this process starts afresh
     if value is not None:
         definitions_root.choose(value)
     definitions_root.announce()

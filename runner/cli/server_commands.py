@@ -14,19 +14,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from pydantic import BaseModel, ConfigDict
 
+from common.config import OperatorSettings
 from contract.models import DEFAULT_ACCOUNT, JobStatus
+from runner.cli.duration_param import DURATION
 from runner.cli.params import TIME_FORMATS, PlatformName, Timestamp
 
 T = TypeVar("T")
-
-
-class OperatorSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    server_url: str = "http://127.0.0.1:8700"
-    operator_token: str | None = None
 
 
 def _config_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,12 +101,14 @@ def _serve_option(flag: str, help_text: str, name: str | None = None,
                "[default: generated once, saved in DATA_DIR/tokens.json].")
 @_serve_option("--enroll-token", "Token a device registers with once "
                "[default: generated once, saved in DATA_DIR/tokens.json].")
-@_serve_option("--claim-timeout", "Seconds a job may stay CLAIMED before it is re-queued.",
-               "claim_timeout_s", type=float)
-@_serve_option("--run-timeout", "Seconds a RUNNING job may go silent before recovery.",
-               "run_timeout_s", type=float)
-@_serve_option("--recovery-interval", "Seconds between two recovery passes.",
-               "recovery_interval_s", type=float)
+@_serve_option("--claim-timeout", "How long a job may stay CLAIMED before it is re-queued "
+               "(90, 30s, 5m).",
+               "claim_timeout_s", type=DURATION)
+@_serve_option("--run-timeout", "How long a RUNNING job may go silent before recovery "
+               "(600, 10m).",
+               "run_timeout_s", type=DURATION)
+@_serve_option("--recovery-interval", "Time between two recovery passes (120, 2m).",
+               "recovery_interval_s", type=DURATION)
 @_serve_option("--max-attempts", "Attempts of a job before it is FAILED.", "max_attempts",
                type=int)
 @_serve_option("--data-dir", "Folder of the database, tokens and assets "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from common.errors import DefinitionError
+from common.errors import ConfigError, DefinitionError
 from runner.cli import main
 from runner.engine.definitions import load_files, load_platform
 from runner.engine.lint import lint_paths
@@ -279,10 +279,8 @@ def _schema_errors(file: str, text: str) -> list[str]:
     import jsonschema
     import yaml
 
-    from runner.engine.definitions import project_root
-
     kind = "playbook" if file == "playbook" else "selectors"
-    path = project_root() / "docs" / "schema" / f"{kind}.schema.json"
+    path = Path(__file__).resolve().parents[2] / "docs" / "schema" / f"{kind}.schema.json"
     validator = jsonschema.Draft7Validator(json.loads(path.read_text(encoding="utf-8")))
     return [e.message for e in validator.iter_errors(yaml.safe_load(text))]
 
@@ -383,3 +381,55 @@ def test_default_lint_covers_scenario_files() -> None:
 
     paths = default_paths(project_root())
     assert any(p.name == "scenarios.yaml" for p in paths)
+
+
+# --- the definitions root: flag > env > config > current folder > packaged copy -------------
+
+def _defs(folder: Path) -> Path:
+    (folder / "playbooks").mkdir(parents=True)
+    (folder / "selectors").mkdir()
+    return folder
+
+
+def test_the_definitions_root_rule(tmp_path: Path) -> None:
+    from runner.definitions_root import ENV, resolve
+
+    flag, env, conf, here = (_defs(tmp_path / n) for n in ("flag", "env", "conf", "here"))
+    config = tmp_path / "config.yaml"
+    config.write_text("definitions: conf\n", encoding="utf-8")
+    environ = {ENV: str(env)}
+    assert resolve(flag=flag, environ=environ, config_file=config, cwd=here).source == "flag"
+    got = resolve(environ=environ, config_file=config, cwd=here)
+    assert (got.path, got.source) == (env.resolve(), "env")
+    got = resolve(environ={}, config_file=config, cwd=here)
+    assert (got.path, got.source) == (conf.resolve(), "config")  # relative to the file
+    got = resolve(environ={}, config_file=None, cwd=here)
+    assert (got.path, got.source) == (here.resolve(), "cwd")
+    got = resolve(environ={}, config_file=None, cwd=tmp_path)  # no definitions here
+    assert got.source == "package" and (got.path / "playbooks" / "sandbox.yaml").is_file()
+    assert got.describe() == f"definitions: {got.path} (package)"
+
+
+def test_an_explicit_root_must_hold_playbooks(tmp_path: Path) -> None:
+    from runner.definitions_root import ENV, resolve
+
+    with pytest.raises(ConfigError, match=r"is not a folder"):
+        resolve(flag=tmp_path / "missing", environ={})
+    with pytest.raises(ConfigError, match=r"\(env\) has no playbooks/ folder"):
+        resolve(environ={ENV: str(tmp_path)})
+
+
+def test_lint_says_its_root_and_fails_on_nothing_to_lint(tmp_path: Path) -> None:
+    empty = _defs(tmp_path / "empty")
+    result = CliRunner().invoke(main, ["lint", "--definitions", str(empty)])
+    assert result.exit_code == 2
+    assert f"definitions: {empty.resolve()} (flag)" in result.stderr
+    assert "nothing to lint" in result.stderr
+
+
+def test_replay_with_no_scenarios_fails(tmp_path: Path) -> None:
+    empty = _defs(tmp_path / "empty")
+    result = CliRunner().invoke(main, ["replay", "--definitions", str(empty)])
+    assert result.exit_code == 2
+    assert f"definitions: {empty.resolve()} (flag)" in result.stderr
+    assert "no scenarios" in result.stderr
