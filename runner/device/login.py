@@ -81,7 +81,8 @@ async def wait_for_login(platform: Platform, context: BrowserContext, account: A
                          poll: float = FALLBACK_CHECK_S) -> bool:
     """Open the login page for the operator, keep it in front and untouched, and check in a
     background tab whenever the login may have changed, until it passes or `timeout`."""
-    page = context.pages[0] if context.pages else await context.new_page()
+    blank = [p for p in context.pages if p.url in ("about:blank", "")]
+    page = blank[0] if blank else await context.new_page()  # an attached browser's tabs stay
     await page.goto(login_url(platform, options))
     await page.bring_to_front()
     navigated = asyncio.Event()

@@ -75,6 +75,9 @@ class Profiles:
         self.cdp_url = cdp_url
         self._contexts: dict[str, BrowserContext] = {}
         self._cdp: Browser | None = None
+        # Attached to the operator's browser (--cdp-url): their tabs and their profile stay
+        # theirs; we work in tabs we opened and close only those.
+        self._own_pages: dict[str, Page] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     def lock(self, account: Account) -> asyncio.Lock:
@@ -98,8 +101,18 @@ class Profiles:
 
     async def page(self, account: Account) -> Page:
         ctx = await self.context(account)
+        if self.cdp_url:
+            own = self._own_pages.get(account.key)
+            if own is None or own.is_closed():
+                own = self._own_pages[account.key] = await ctx.new_page()
+            return own
         pages = [p for p in ctx.pages if not p.is_closed()]
         return pages[0] if pages else await ctx.new_page()
+
+    async def _close_own_pages(self, key: str | None = None) -> None:
+        for name in [k for k in self._own_pages if key is None or k == key]:
+            with contextlib.suppress(Exception):
+                await self._own_pages.pop(name).close()
 
     async def _open(self, account: Account) -> BrowserContext:
         if self.cdp_url:
@@ -120,11 +133,16 @@ class Profiles:
     async def release(self, account: Account) -> None:
         """Close one profile so another program (`publish-runner login`) may open it."""
         ctx = self._contexts.pop(account.key, None)
-        if ctx is not None:
+        if self.cdp_url:
+            await self._close_own_pages(account.key)
+        elif ctx is not None:
             with contextlib.suppress(Exception):
                 await ctx.close()
 
     async def close(self) -> None:
+        if self.cdp_url:  # the operator's context: leave it open, only disconnect below
+            await self._close_own_pages()
+            self._contexts.clear()
         for ctx in list(self._contexts.values()):
             with contextlib.suppress(Exception):
                 await ctx.close()
