@@ -376,9 +376,11 @@ class Daemon:
             if tasks:
                 log.info("waiting for %d running job(s) to finish", len(tasks))
                 await asyncio.wait(tasks)  # each job task logs its own failure
-            for trouble in self._trouble.values():
-                if trouble.task is not None:
-                    trouble.task.cancel()
+            mending = [t.task for t in self._trouble.values() if t.task is not None]
+            for task in mending:  # an intent left unsettled is settled at the next start
+                task.cancel()
+            if mending:
+                await asyncio.wait(mending)
 
     async def _claim_loop(self, tasks: set[asyncio.Task[None]]) -> None:
         backoff = 1.0
