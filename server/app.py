@@ -18,8 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import auth, dashboard, errors, recovery
 from server.api import device, operator
-from server.api.deps import ServerState
 from server.assets import AssetFiles
+from server.runtime import ServerState
+from server.services import Parts, Services
 from server.settings import ServerSettings
 from server.store import Store, open_store
 from server.wakeup import Wakeup
@@ -77,12 +78,16 @@ def create_app(
     the_tokens = tokens or auth.ensure_tokens(
         data_dir, operator=settings.operator_token, enroll=settings.enroll_token
     )
-    state = ServerState(
+    parts = Parts(
         settings=settings,
         store=the_store,
         wakeup=Wakeup(the_store),
         assets=AssetFiles(data_dir / "assets", max_bytes=settings.max_asset_bytes),
-        tokens=the_tokens,
+        uptime=recovery.Uptime(),
+    )
+    state = ServerState(
+        settings=settings, store=parts.store, wakeup=parts.wakeup, assets=parts.assets,
+        tokens=the_tokens, services=Services.build(parts), uptime=parts.uptime,
     )
 
     def _count(_: recovery.Report) -> None:
@@ -93,7 +98,8 @@ def create_app(
         stop = asyncio.Event()
         state.wakeup.start()
         loop_task = asyncio.create_task(
-            recovery.run_loop(state.store, settings, state.wakeup, stop, on_pass=_count),
+            recovery.run_loop(state.store, settings, state.wakeup, stop, uptime=state.uptime,
+                              on_pass=_count),
             name="recovery",
         )
         try:
@@ -108,7 +114,7 @@ def create_app(
     app = FastAPI(
         title="publish-runner server",
         version="1",
-        description="The publishing API (shared/spec/api.md) and the failure playbook's "
+        description="The publishing API (docs/api.md) and the failure behaviour's "
         "recovery. Errors are always `{\"error\": {\"code\", \"message\"}}`.",
         lifespan=lifespan,
     )

@@ -3,6 +3,11 @@
 Each pass reads candidates, then recovers each with one guarded UPDATE in the store; a job
 that moved meanwhile (a completion, progress, an operator) is left alone. Re-queued jobs wake
 up waiting claims at once.
+
+Silence counts only while this server is up. A device cannot report to a server that is
+down, so a job last heard from before an outage is not "stuck" because of the outage: after
+a start every job gets one full timeout to be heard from again (its device's outbox delivers
+what it kept meanwhile) before recovery may take it back.
 """
 
 from __future__ import annotations
@@ -19,7 +24,18 @@ from server.settings import ServerSettings
 from server.store import Recovered, Store
 from server.wakeup import Wakeup
 
+__all__ = ["Report", "Uptime", "cutoffs", "recover_once", "run_loop"]
+
 log = logging.getLogger(__name__)
+
+NOTHING_BEFORE = 0.0  # a cutoff no stored time is below: the store's times are epoch seconds
+
+
+@dataclass
+class Uptime:
+    """Since when this process has served (None until it starts)."""
+
+    since: float | None = None
 
 
 @dataclass
@@ -28,13 +44,31 @@ class Report:
     corrected_posts: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def recover_once(
-    store: Store, settings: ServerSettings, *, now: float | None = None
-) -> Report:
-    """One pass; `now` is injectable so tests can put the clock where they need it."""
-    now = time.time() if now is None else now
+def cutoffs(
+    settings: ServerSettings, now: float, *, up_since: float | None = None
+) -> tuple[float, float]:
+    """(claimed_before, silent_before): a job CLAIMED before the first, or RUNNING and silent
+    since before the second, is stuck. With `up_since`, silence is measured from the later of
+    the job's last news and the server's start, so within one timeout of a start nothing is
+    stuck for that timeout."""
     claimed_before = now - settings.claim_timeout
     silent_before = now - settings.run_timeout
+    if up_since is not None:
+        if up_since >= claimed_before:
+            claimed_before = NOTHING_BEFORE
+        if up_since >= silent_before:
+            silent_before = NOTHING_BEFORE
+    return claimed_before, silent_before
+
+
+def recover_once(
+    store: Store, settings: ServerSettings, *, now: float | None = None,
+    up_since: float | None = None,
+) -> Report:
+    """One pass (blocking: run it off the event loop); `now` is injectable so tests can put
+    the clock where they need it."""
+    now = time.time() if now is None else now
+    claimed_before, silent_before = cutoffs(settings, now, up_since=up_since)
     report = Report()
     for stuck in store.stuck_jobs(claimed_before=claimed_before, silent_before=silent_before):
         if stuck.status is s.JobStatus.CLAIMED:
@@ -60,12 +94,15 @@ async def run_loop(
     wakeup: Wakeup,
     stop: asyncio.Event,
     *,
+    uptime: Uptime | None = None,
     on_pass: Callable[[Report], None] | None = None,
 ) -> None:
-    """Run a pass every `recovery_interval` seconds until `stop` is set."""
+    """Run a pass every `recovery_interval` seconds until `stop` is set; each pass runs in a
+    worker thread so the long polls it shares the loop with are never held up."""
     while not stop.is_set():
+        since = uptime.since if uptime is not None else None
         try:
-            report = recover_once(store, settings)
+            report = await asyncio.to_thread(recover_once, store, settings, up_since=since)
         except Exception:  # one failed pass must not end recovery for good
             log.exception("recovery pass failed", extra={"action": "recovery"})
         else:

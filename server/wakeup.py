@@ -1,12 +1,14 @@
 """In-process wake-up for long-poll claims: no loop querying the database.
 
-Concurrency notes: everything here runs on the server's event loop thread. A waiting claim
-registers a future *after* its claim query found nothing, with no await in between, so a
-notification cannot slip through the gap. Each job that comes due wakes at most one matching
-waiter (not the whole herd); a woken waiter claims whatever matching job is due, and the
-claim query, not the wake-up, decides who gets which job. Jobs scheduled in the future are
-announced by one timer set to the earliest due time, re-armed after it fires and whenever
-something is scheduled.
+Concurrency notes: everything here runs on the server's event loop thread, while the claim
+query itself runs in a worker thread (it must not block the loop). So a claim arms a
+`Listener` *before* each look at the store: a job that comes due while the query runs wakes
+the armed listener, and the claim looks again instead of waiting, so no notification slips
+through the gap. Each job that comes due wakes at most one matching listener (not the whole
+herd); the claim query, not the wake-up, decides who gets which job, and a claim that leaves
+with a wake-up it did not act on hands it on. Jobs scheduled in the future are announced by
+one timer set to the earliest due time, re-armed after it fires and whenever something is
+scheduled (those two small reads stay on the loop: the timer's horizon must move in order).
 
 Across replicas (a `Shared` store, i.e. PostgreSQL): another process's change arrives as a
 LISTEN/NOTIFY callback; this process then looks at the database once (due jobs → waiters,
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from contract import models as s
 from server.store import Shared, Store
 
-__all__ = ["FALLBACK_POLL", "Matcher", "Wakeup", "matcher"]
+__all__ = ["FALLBACK_POLL", "Listener", "Matcher", "Wakeup", "matcher"]
 
 FALLBACK_POLL = 1.0  # seconds between looks at the database while claims wait (Shared only)
 
@@ -97,6 +99,14 @@ class Wakeup:
     @property
     def waiting(self) -> int:
         return len(self._waiters)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def listen(self, matches: Matcher) -> Listener:
+        """A claim's place in line, for as long as its long poll lasts (`with` it)."""
+        return Listener(self, matches)
 
     async def wait(self, matches: Matcher, timeout: float) -> s.Target | None:
         """Return the target of a matching job that came due, or None after `timeout`
@@ -178,3 +188,63 @@ class Wakeup:
         self.look()
         if not self._closed and self._loop is not None:
             self._poll = self._loop.call_later(self._fallback_poll, self._poll_fired)
+
+
+class Listener:
+    """One long poll's wake-ups: `arm()` before each look at the store, then `wait()`.
+
+    A wake-up that arrives while the look is running is kept (`woken`), so the claim looks
+    again rather than sleeping through it. Leaving (`close`, or the end of the `with`) with a
+    wake-up no look acted on hands it to the next matching listener.
+    """
+
+    def __init__(self, hub: Wakeup, matches: Matcher) -> None:
+        self._hub = hub
+        self._matches = matches
+        self._waiter: _Waiter | None = None
+
+    def __enter__(self) -> Listener:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def arm(self) -> None:
+        """Listen afresh: whatever woke us before is being acted on by the coming look."""
+        self._drop()
+        if not self._hub.closed:
+            self._waiter = _Waiter(self._matches, asyncio.get_running_loop().create_future())
+            self._hub._waiters.append(self._waiter)
+
+    @property
+    def woken(self) -> s.Target | None:
+        """The target of a job that came due since `arm()`, if one did."""
+        waiter = self._waiter
+        if waiter is None or not waiter.future.done() or waiter.future.cancelled():
+            return None
+        return waiter.future.result()
+
+    async def wait(self, timeout: float) -> s.Target | None:
+        """The armed wake-up, or None after `timeout` seconds or on shutdown."""
+        waiter = self._waiter
+        if waiter is None or timeout <= 0:
+            return None
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        woken = self.woken
+        self._drop()
+        if woken is not None:
+            self._hub.notify([woken])
+
+    def _drop(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is None:
+            return
+        if not waiter.future.done():
+            waiter.future.cancel()
+        if waiter in self._hub._waiters:
+            self._hub._waiters.remove(waiter)

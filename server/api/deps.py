@@ -1,8 +1,7 @@
-"""What every route needs: the server's state and who is calling (operator or device)."""
+"""What every route needs: the server's services and who is calling (operator or device)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,10 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from contract import models as s
 from server import auth, errors
-from server.assets import AssetFiles
-from server.settings import ServerSettings
-from server.store import Store
-from server.wakeup import Wakeup
+from server.runtime import ServerState
+from server.services import Services
 
 bearer_scheme = HTTPBearer(auto_error=False, description="operator, enrollment or device token")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
@@ -33,22 +30,20 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@dataclass
-class ServerState:
-    settings: ServerSettings
-    store: Store
-    wakeup: Wakeup
-    assets: AssetFiles
-    tokens: auth.Tokens
-    recovery_passes: int = 0  # completed passes, so tests can wait for one
-
-
 async def get_state(request: Request) -> ServerState:
     state: ServerState = request.app.state.server
     return state
 
 
 State = Annotated[ServerState, Depends(get_state)]
+
+
+async def get_services(request: Request) -> Services:
+    state: ServerState = request.app.state.server
+    return state.services
+
+
+Svc = Annotated[Services, Depends(get_services)]
 
 
 def _token(creds: HTTPAuthorizationCredentials | None) -> str | None:
@@ -66,8 +61,7 @@ async def require_enroll(state: State, creds: Credentials) -> None:
 
 
 async def current_device(state: State, creds: Credentials) -> str:
-    token = _token(creds)
-    device_id = state.store.device_for_token(auth.hash_token(token)) if token else None
+    device_id = await state.services.devices.identify(_token(creds))
     if device_id is None:
         raise errors.Unauthorized("device token required (Authorization: Bearer …)")
     return device_id
@@ -77,10 +71,15 @@ async def operator_or_device(state: State, creds: Credentials) -> None:
     token = _token(creds)
     if auth.same(token, state.tokens.operator):
         return
-    if token and state.store.device_for_token(auth.hash_token(token)):
+    if await state.services.devices.identify(token) is not None:
         return
     raise errors.Unauthorized("operator or device token required")
 
+
+__all__ = [
+    "ERROR_RESPONSES", "DeviceId", "Operator", "ServerState", "State", "Svc", "get_services",
+    "get_state", "operator_or_device", "require_enroll", "require_operator",
+]
 
 Operator = Depends(require_operator)
 DeviceId = Annotated[str, Depends(current_device)]

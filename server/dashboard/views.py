@@ -1,14 +1,13 @@
 """The operator dashboard's routes: server-rendered pages, form actions and one JSON poll.
 
-Every action calls the same functions as the operator API (`server.api.operator`), so the
-dashboard cannot drift from the API's rules (transitions, wake-ups, audit). Pages need a
+Every page and action calls the same services as the operator API (`server.services`), so
+the dashboard cannot drift from the API's rules (transitions, wake-ups, audit). Pages need a
 session; form posts also need the session's CSRF token and a same-origin Origin/Referer.
 Errors become a page with the matching 4xx status, never a 500.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -27,9 +26,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract import models as s
 from server import auth, errors, states
-from server.api import operator
-from server.api.deps import ServerState
-from server.assets import MEDIA_TYPES
 from server.dashboard import bundle, i18n
 from server.dashboard.sessions import (
     COOKIE,
@@ -42,6 +38,10 @@ from server.dashboard.sessions import (
     safe_next,
     same_origin,
 )
+from server.runtime import ServerState
+from server.services import Flags, Services, offload
+
+__all__ = ["HERE", "Dashboard", "new_dashboard", "router"]
 
 HERE = Path(__file__).parent
 MAX_ID = 100  # the API's limit on ids in paths and filters
@@ -102,6 +102,10 @@ def _dash(request: Request) -> Dashboard:
 def _state(request: Request) -> ServerState:
     state: ServerState = request.app.state.server
     return state
+
+
+def _svc(request: Request) -> Services:
+    return _state(request).services
 
 
 def _lang(request: Request) -> str:
@@ -270,16 +274,7 @@ def _back(path: str, msg: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?msg={msg}", status_code=303)
 
 
-def _flags(state: ServerState) -> tuple[set[str], set[str]]:
-    """(stuck, duplicate) job ids: stuck as the recovery loop sees it, duplicates as §5."""
-    now = time.time()
-    stuck = {x.job_id for x in state.store.stuck_jobs(
-        claimed_before=now - state.settings.claim_timeout,
-        silent_before=now - state.settings.run_timeout)}
-    return stuck, state.store.duplicate_job_ids()
-
-
-def _known_targets(state: ServerState, devices: Iterable[s.Device]) -> list[str]:
+def _known_targets(devices: Iterable[s.Device]) -> list[str]:
     found = {f"{a.platform}/{a.account}" for d in devices for a in d.accounts}
     found |= {f"{x.platform}/{x.account}" for d in devices for x in d.login_status}
     return sorted(found)
@@ -347,18 +342,18 @@ async def home(request: Request) -> Response:
 @router.get("/posts")
 async def posts_page(request: Request) -> Response:
     session = _require(request)
-    state = _state(request)
-    devices = state.store.list_devices(online_after=time.time() - state.settings.online_window)
-    posts = state.store.list_posts(None, LIST_LIMIT, newest_first=True)
+    svc = _svc(request)
+    devices = await svc.devices.find()
+    posts = await svc.posts.find(None, LIST_LIMIT, newest_first=True)
     return render(request, "posts.html", session, posts=posts,
-                  known_targets=_known_targets(state, devices), poll=f"{PATH}/status.json")
+                  known_targets=_known_targets(devices), poll=f"{PATH}/status.json")
 
 
 @router.post("/posts")
 async def create_post(request: Request) -> Response:
-    """Uploads the media through the API's asset function, then creates the post (DRAFT)."""
+    """Uploads the media as the API's asset upload does, then creates the post (DRAFT)."""
     session = _require(request)
-    state = _state(request)
+    svc = _svc(request)
     form = await _form(request, session, files=10)
     text = _field(form, "text")
     targets = _targets(form)
@@ -366,23 +361,22 @@ async def create_post(request: Request) -> Response:
     media: list[str] = []
     for upload in form.getlist("media"):
         if isinstance(upload, UploadFile) and (upload.filename or upload.size):
-            asset = await state.assets.save(upload, allowed=MEDIA_TYPES)  # as the API's upload
-            state.store.add_asset(asset)
-            media.append(asset.asset_id)
+            media.append((await svc.media.upload(upload)).asset_id)
     body = s.PostCreate.model_validate(
         {"text": text, "media": media, "targets": [x.model_dump() for x in targets],
          "confirmMode": mode})
-    post = await operator.create_post(body, state)
+    post = await svc.posts.create(body)
     return _back(f"{PATH}/posts/{post.id}", "created")
 
 
 @router.get("/posts/{post_id}")
 async def post_page(request: Request, post_id: str) -> Response:
     session = _require(request)
-    state = _state(request)
-    post = state.store.get_post(post_id[:MAX_ID + 1])
-    stuck, dupes = _flags(state)
-    return render(request, "post.html", session, post=post, stuck=stuck, dupes=dupes,
+    svc = _svc(request)
+    post = await svc.posts.get(post_id[:MAX_ID + 1])
+    flags = await svc.jobs.flags()
+    return render(request, "post.html", session, post=post, stuck=flags.stuck,
+                  dupes=flags.duplicates,
                   schedulable=post.status is not s.PostStatus.PUBLISHING,
                   poll=f"{PATH}/status.json?post={post.id}")
 
@@ -390,17 +384,11 @@ async def post_page(request: Request, post_id: str) -> Response:
 @router.post("/posts/{post_id}/schedule")
 async def schedule_post(request: Request, post_id: str) -> Response:
     """Approves as the operator when needed (DRAFT → PENDING_APPROVAL → APPROVED), then
-    schedules with the API's function: same idempotency key, same wake-ups."""
+    schedules as the API does: same idempotency key, same wake-ups."""
     session = _require(request)
-    state = _state(request)
     form = await _form(request, session)
-    at = _scheduled_at(form)
-    post = state.store.get_post(post_id[:MAX_ID + 1])
-    if post.status is s.PostStatus.DRAFT:
-        post = await operator.submit_post(post.id, state)
-    if post.status is s.PostStatus.PENDING_APPROVAL:
-        post = await operator.approve_post(post.id, state)
-    await operator.schedule_post(post.id, s.ScheduleRequest(scheduled_at=at), state)
+    at = s.ScheduleRequest(scheduled_at=_scheduled_at(form)).scheduled_at
+    post = await _svc(request).posts.approve_and_schedule(post_id[:MAX_ID + 1], at)
     return _back(f"{PATH}/posts/{post.id}", "scheduled")
 
 
@@ -413,23 +401,24 @@ SHOW = ("all", "stuck", "failed", "duplicate")
 @router.get("/jobs")
 async def jobs_page(request: Request) -> Response:
     session = _require(request)
-    state = _state(request)
+    svc = _svc(request)
     status = _job_status(_query(request, "status"))
     platform = _query(request, "platform")
     device = _query(request, "device")
     show = request.query_params.get("show") or "all"
     if show not in SHOW:
         raise errors.Invalid(f"show: one of {', '.join(SHOW)}")
-    jobs = state.store.list_jobs(status=status, platform=platform, device_id=device,
-                                 limit=LIST_LIMIT, newest_first=True)
-    stuck, dupes = _flags(state)
+    jobs = await svc.jobs.find(status=status, platform=platform, device_id=device,
+                               limit=LIST_LIMIT, newest_first=True)
+    flags = await svc.jobs.flags()
+    stuck, dupes = flags.stuck, flags.duplicates
     if show == "stuck":
         jobs = [j for j in jobs if j.id in stuck]
     elif show == "failed":
         jobs = [j for j in jobs if j.status in FAILED_LIKE]
     elif show == "duplicate":
         jobs = [j for j in jobs if j.id in dupes]
-    devices = state.store.list_devices(online_after=time.time() - state.settings.online_window)
+    devices = await svc.devices.find()
     platforms = sorted({p for d in devices for p in d.platforms} | {j.platform for j in jobs}
                        | ({platform} if platform else set()))
     query = request.url.query
@@ -440,13 +429,13 @@ async def jobs_page(request: Request) -> Response:
                   poll=f"{PATH}/status.json" + (f"?{query}" if query else ""))
 
 
-def _job_values(state: ServerState, job_id: str) -> dict[str, Any]:
-    job = state.store.get_job(job_id[:MAX_ID + 1])
-    stuck, dupes = _flags(state)
+async def _job_values(svc: Services, job_id: str) -> dict[str, Any]:
+    job = await svc.jobs.get(job_id[:MAX_ID + 1])
+    flags = await svc.jobs.flags()
     before = [p for r in job.runs for p in r.proofs if p.kind is s.ProofKind.BEFORE_CONFIRM]
     waiting = (job.status is s.JobStatus.AWAITING_CONFIRM
                and job.confirm_mode is s.ConfirmMode.MANUAL and job.confirm_decision is None)
-    return {"job": job, "stuck": stuck, "dupes": dupes, "waiting": waiting,
+    return {"job": job, "stuck": flags.stuck, "dupes": flags.duplicates, "waiting": waiting,
             "before_proof": before[-1] if before else None,
             "can_cancel": job.status in states.CANCELLABLE,
             "can_retry": job.status in states.RETRYABLE, "version": _version(job)}
@@ -461,7 +450,7 @@ def _version(job: s.JobDetail) -> str:
 @router.get("/jobs/{job_id}")
 async def job_page(request: Request, job_id: str) -> Response:
     session = _require(request)
-    values = _job_values(_state(request), job_id)
+    values = await _job_values(_svc(request), job_id)
     return render(request, "job.html", session, poll=f"{PATH}/status.json?job={values['job'].id}",
                   **values)
 
@@ -470,33 +459,33 @@ async def job_page(request: Request, job_id: str) -> Response:
 async def job_live(request: Request, job_id: str) -> Response:
     """The changing part of the job page, swapped in by the page's script."""
     session = _require(request)
-    return render(request, "_job_live.html", session, **_job_values(_state(request), job_id))
+    return render(request, "_job_live.html", session,
+                  **await _job_values(_svc(request), job_id))
 
 
 async def _job_action(request: Request, job_id: str,
-                      act: Callable[[ServerState, str, FormData], Awaitable[str]]) -> Response:
+                      act: Callable[[Services, str, FormData], Awaitable[str]]) -> Response:
     session = _require(request)
-    state = _state(request)
     form = await _form(request, session)
-    msg = await act(state, job_id[:MAX_ID + 1], form)
+    msg = await act(_svc(request), job_id[:MAX_ID + 1], form)
     return _back(f"{PATH}/jobs/{job_id}", msg)
 
 
-async def _cancel(state: ServerState, job_id: str, _: FormData) -> str:
-    await operator.cancel_job(job_id, state)
+async def _cancel(svc: Services, job_id: str, _: FormData) -> str:
+    await svc.jobs.cancel(job_id)
     return "cancelled"
 
 
-async def _retry(state: ServerState, job_id: str, _: FormData) -> str:
-    await operator.retry_job(job_id, state)
+async def _retry(svc: Services, job_id: str, _: FormData) -> str:
+    await svc.jobs.retry(job_id)
     return "retried"
 
 
-async def _confirm(state: ServerState, job_id: str, form: FormData) -> str:
+async def _confirm(svc: Services, job_id: str, form: FormData) -> str:
     answer = _field(form, "approve", max_length=5)
     if answer not in ("yes", "no"):
         raise errors.Invalid("approve: yes or no")
-    await operator.confirm_job(job_id, s.ConfirmRequest(approve=answer == "yes"), state)
+    await svc.jobs.confirm(job_id, answer == "yes")
     return "approved" if answer == "yes" else "rejected"
 
 
@@ -519,21 +508,20 @@ async def confirm_job(request: Request, job_id: str) -> Response:
 async def job_bundle(request: Request, job_id: str) -> Response:
     """Failure playbook, Escalation: ids, timestamps, logs and proofs in one download."""
     _require(request)
-    state = _state(request)
-    job = state.store.get_job(job_id[:MAX_ID + 1])
-    post = state.store.get_post(job.post_id)
-    audit = state.store.list_audit(job_id=job.id, limit=1000)
-    devices = state.store.list_devices(online_after=time.time() - state.settings.online_window)
+    svc = _svc(request)
+    job = await svc.jobs.get(job_id[:MAX_ID + 1])
+    post = await svc.posts.get(job.post_id)
+    audit = await svc.jobs.audit(job_id=job.id, limit=1000)
+    devices = await svc.devices.find()
 
     def asset(asset_id: str) -> tuple[s.Asset, Path] | None:
         try:
-            record = state.store.get_asset(asset_id)
-            path = state.assets.path(asset_id)
+            return svc.media.locate(asset_id)
         except errors.NotFound:
             return None
-        return (record, path) if path.exists() else None
 
-    data = bundle.build(job, post, audit, devices, asset)
+    # Reading the files and zipping them is slow work: off the loop, as the store calls are.
+    data = await offload(bundle.build, job, post, audit, devices, asset)
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="escalation-{job.id}.zip"'})
 
@@ -542,11 +530,7 @@ async def job_bundle(request: Request, job_id: str) -> Response:
 async def asset_file(request: Request, asset_id: str) -> Response:
     """Proofs and media for the signed-in operator (the API's route wants a bearer token)."""
     _require(request)
-    state = _state(request)
-    record = state.store.get_asset(asset_id[:MAX_ID + 1])
-    path = state.assets.path(record.asset_id)
-    if not path.exists():
-        raise errors.NotFound(f"asset {asset_id} is recorded but its file is missing")
+    record, path = await _svc(request).media.open(asset_id[:MAX_ID + 1])
     name = f"{record.asset_id[:16]}.{bundle.EXTENSIONS.get(record.content_type, 'bin')}"
     # A failure snapshot is a platform's page, scripts and all: never render it on our
     # origin. Only images are shown inline.
@@ -562,17 +546,18 @@ async def status_json(request: Request) -> Response:
     """What the pages poll: job statuses and flags for the page's filter, or one job with the
     version of its page so the script knows when to swap the live part."""
     _require(request)
-    state = _state(request)
+    svc = _svc(request)
     t = i18n.translator(_lang(request))
-    stuck, dupes = _flags(state)
+    flags: Flags = await svc.jobs.flags()
+    stuck, dupes = flags.stuck, flags.duplicates
     job_id = _query(request, "job")
     live = None
     if job_id is not None:
-        detail = state.store.get_job(job_id)
+        detail = await svc.jobs.get(job_id)
         jobs: list[s.Job] = [detail]
         live = {"version": _version(detail), "url": f"{PATH}/jobs/{detail.id}/live"}
     else:
-        jobs = state.store.list_jobs(
+        jobs = await svc.jobs.find(
             status=_job_status(_query(request, "status")), platform=_query(request, "platform"),
             device_id=_query(request, "device"), post_id=_query(request, "post"),
             limit=500, newest_first=True)
@@ -590,9 +575,7 @@ async def status_json(request: Request) -> Response:
 @router.get("/devices")
 async def devices_page(request: Request) -> Response:
     session = _require(request)
-    state = _state(request)
-    now = time.time()
-    devices = state.store.list_devices(online_after=now - state.settings.online_window)
+    devices = await _svc(request).devices.find()
     logins = {}
     for d in devices:
         seen = {(x.platform, x.account): x for x in d.login_status}
@@ -607,19 +590,17 @@ async def devices_page(request: Request) -> Response:
 @router.post("/devices/{device_id}/check-login")
 async def device_check_login(request: Request, device_id: str) -> Response:
     session = _require(request)
-    state = _state(request)
     await _form(request, session)
-    await operator.check_login(device_id[:MAX_ID + 1], state)
+    await _svc(request).devices.check_login(device_id[:MAX_ID + 1])
     return _back(f"{PATH}/devices", "check")
 
 
 @router.get("/audit")
 async def audit_page(request: Request) -> Response:
     session = _require(request)
-    state = _state(request)
     job_id, post_id, action = _query(request, "job"), _query(request, "post"), _query(
         request, "action")
-    entries = state.store.list_audit(job_id=job_id, post_id=post_id, action=action,
-                                     limit=500, newest_first=True)
+    entries = await _svc(request).jobs.audit(job_id=job_id, post_id=post_id, action=action,
+                                             limit=500, newest_first=True)
     return render(request, "audit.html", session, entries=entries, f_job=job_id or "",
                   f_post=post_id or "", f_action=action or "")

@@ -1,19 +1,26 @@
-"""Pure parts of the server: state derivation, content sniffing, tokens, settings, wake-ups."""
+"""Pure parts of the server: state derivation, content sniffing, tokens, settings, wake-ups,
+and the claim's long poll over a fake store."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import stat
+import threading
+import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from common.errors import ConfigError
+from common.errors import ConfigError, PublishRunnerError
 from contract import models as s
-from server import auth, settings, wakeup
-from server.assets import IMAGE_TYPES, MEDIA_TYPES, sniff
+from server import auth, errors, settings, wakeup
+from server.assets import IMAGE_TYPES, MEDIA_TYPES, AssetFiles, sniff
+from server.recovery import Uptime
+from server.services import Parts, Runs
 from server.states import derive_post_status
-from server.store import SqliteStore, migrate
+from server.store import SqliteStore, Store, migrate
 
 J, P = s.JobStatus, s.PostStatus
 
@@ -99,3 +106,121 @@ def test_wakeup_wakes_one_matching_waiter_per_job(tmp_path: Path) -> None:
 
     results = asyncio.run(scenario())
     assert results == [s.Target(platform="x", account="a"), None, None]
+
+
+X = s.Target(platform="x", account="a")
+
+
+def test_a_listener_keeps_a_wake_up_that_came_while_it_looked(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "l.db")
+
+    async def scenario() -> tuple[s.Target | None, s.Target | None, s.Target | None]:
+        hub = wakeup.Wakeup(store)
+        hub.start()
+        with hub.listen(wakeup.matcher(["x"], [])) as ear:
+            ear.arm()  # before the look at the store...
+            hub.notify([X])  # ...a job comes due while it runs
+            kept = ear.woken
+            ear.arm()  # the next look acts on it
+            after_rearm = ear.woken
+            timed_out = await ear.wait(0.05)
+        hub.close()
+        return kept, after_rearm, timed_out
+
+    assert asyncio.run(scenario()) == (X, None, None)
+
+
+def test_a_listener_leaving_with_an_unused_wake_up_hands_it_on(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "h.db")
+
+    async def scenario() -> tuple[s.Target | None, s.Target | None, int]:
+        hub = wakeup.Wakeup(store)
+        hub.start()
+        first, second = (hub.listen(wakeup.matcher(["x"], [])) for _ in range(2))
+        first.arm()
+        second.arm()
+        hub.notify([X])  # the first in line gets it...
+        got_first_before, got_second_before = first.woken, second.woken
+        first.close()  # ...but leaves (its look found another job, or its device went away)
+        handed = second.woken
+        second.close()
+        left = hub.waiting
+        hub.close()
+        assert (got_first_before, got_second_before) == (X, None)
+        return got_first_before, handed, left
+
+    assert asyncio.run(scenario()) == (X, X, 0)
+
+
+class _SlowClaimStore:
+    """Only what a claim touches: the first look finds nothing and takes its time (the test
+    makes a job come due meanwhile); the next look finds the job."""
+
+    def __init__(self) -> None:
+        self.looking = threading.Event()
+        self.go_on = threading.Event()
+        self.looks = 0
+
+    def next_due_after(self, after: float) -> float | None:
+        return None
+
+    def claim(self, device_id: str, platforms: list[str],
+              accounts: list[s.Target]) -> object | None:
+        self.looks += 1
+        if self.looks == 1:
+            self.looking.set()
+            self.go_on.wait(5)
+            return None
+        return "the job"
+
+
+def test_a_claim_never_sleeps_through_a_job_due_while_it_looked(tmp_path: Path) -> None:
+    """The claim's look at the store runs in a worker thread (off the loop); a wake-up that
+    arrives during it must send the claim to look again, not to wait out `waitSec`."""
+    fake = _SlowClaimStore()
+    store = cast(Store, fake)
+
+    async def scenario() -> tuple[object, float]:
+        hub = wakeup.Wakeup(store)
+        hub.start()
+        parts = Parts(settings=settings.ServerSettings(data_dir=tmp_path), store=store,
+                      wakeup=hub, assets=AssetFiles(tmp_path / "a", max_bytes=10),
+                      uptime=Uptime())
+
+        async def gone() -> bool:
+            return False
+
+        began = time.monotonic()
+        claim = asyncio.create_task(Runs(parts).claim(
+            "dev", s.ClaimRequest(platforms=["x"], wait_sec=10), gone))
+        assert await asyncio.to_thread(fake.looking.wait, 5)
+        hub.notify([X])  # the schedule call's wake-up, while the look is running
+        fake.go_on.set()
+        got = await asyncio.wait_for(claim, 8)
+        hub.close()
+        return got, time.monotonic() - began
+
+    got, took = asyncio.run(scenario())
+    assert (got, fake.looks) == ("the job", 2)
+    assert took < 3, f"the claim waited {took:.1f} s instead of looking again"
+
+
+def test_the_server_errors_join_the_one_root_and_their_tree_names_each_with_its_status() -> None:
+    drawn: dict[str, tuple[str, int, str]] = {}  # name → (parent, status, code)
+    stack: list[tuple[int, str]] = []
+    for line in (errors.__doc__ or "").splitlines():
+        m = re.match(r"^(\s*[│ ]*[├└]── )(\w+)\s+(\d{3}) (\w+)", line)
+        if m is None:
+            continue
+        depth, name = len(m.group(1)), m.group(2)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        drawn[name] = (stack[-1][1] if stack else "PublishRunnerError", int(m.group(3)),
+                       m.group(4))
+        stack.append((depth, name))
+    defined = {n: c for n, c in vars(errors).items()
+               if isinstance(c, type) and issubclass(c, errors.ApiError)}
+    assert set(drawn) == set(defined)
+    for name, cls in defined.items():
+        assert (cls.__bases__[0].__name__, cls.status, cls.code) == drawn[name], name
+    assert issubclass(errors.ApiError, PublishRunnerError)

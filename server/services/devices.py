@@ -1,0 +1,49 @@
+"""Devices: enrollment, who a token belongs to, heartbeats, logins and the operator's view."""
+
+from __future__ import annotations
+
+import time
+
+from contract import models as s
+from server import auth
+from server.services._base import Service, offload
+
+__all__ = ["Devices"]
+
+
+class Devices(Service):
+    async def register(self, req: s.RegisterRequest) -> s.RegisterResponse:
+        """Enroll a device; its token is shown only in this reply (the store keeps a hash)."""
+        token = auth.new_token()
+        device_id = await offload(self.store.register_device, req, auth.hash_token(token))
+        return s.RegisterResponse(device_id=device_id, device_token=token,
+                                  heartbeat_interval_sec=self.settings.heartbeat_interval)
+
+    async def identify(self, token: str | None) -> str | None:
+        """The id of the device this bearer token belongs to, or None."""
+        if not token:
+            return None
+        return await offload(self.store.device_for_token, auth.hash_token(token))
+
+    async def heartbeat(self, device_id: str, req: s.HeartbeatRequest) -> s.HeartbeatResponse:
+        """Refresh lastSeenAt; the reply lists jobs to stop and whether to check logins."""
+        return await offload(self.store.heartbeat, device_id, req)
+
+    async def report_login(
+        self, device_id: str, req: s.LoginStatusRequest
+    ) -> s.LoginStatusResponse:
+        """Logged in again: this device's NEEDS_LOGIN jobs for that account go back to QUEUED
+        and wake waiting claims."""
+        requeued = await offload(self.store.report_login, device_id, req)
+        self.wakeup.notify(r.target for r in requeued)
+        return s.LoginStatusResponse(requeued_job_ids=[r.job_id for r in requeued])
+
+    async def check_login(self, device_id: str) -> s.CheckLoginResponse:
+        """Ask the device to verify its logins; its next heartbeat reply says so."""
+        await offload(self.store.request_check_login, device_id)
+        return s.CheckLoginResponse(device_id=device_id, check_login=True)
+
+    async def find(self) -> list[s.Device]:
+        """ONLINE means seen within `online_window` seconds (2 minutes by default)."""
+        return await offload(self.store.list_devices,
+                             online_after=time.time() - self.settings.online_window)
