@@ -1,40 +1,61 @@
-"""Claim benchmark: long-polling devices vs devices polling every 5 s, in one run.
+"""Claim benchmark: long-polling devices on SQLite or on PostgreSQL with several replicas.
 
-Method: the reference server runs as its own process (`publish-runner serve`) on a fresh
-SQLite file. Jobs are written to that file beforehand with due times at a steady rate, so the
-server learns of them only through its wake-up timer. Phase 1: 50 devices long-poll
-(`waitSec` 30) while 2,000 jobs come due at `--rate` per second. Phase 2 (baseline, shorter):
-50 devices each poll with `waitSec` 0 every 5 s while `--baseline-jobs` come due. Latency is
-due time → claim reply received. A job claimed twice is a double claim.
+Method: the reference server runs as its own processes (`publish-runner serve`, `--replicas`
+of them on one database and one data dir). Jobs are written to the database beforehand with
+due times, so the servers learn of them only through their wake-up timers. Latency is due
+time → claim reply received; a job claimed twice is a double claim. Three modes:
 
-    python bench/claims.py --json
+- steady (default): `--devices` (50) long-poll (`waitSec` 30), spread over the replicas,
+  while `--jobs` (2,000) come due at `--rate` per second. On SQLite a baseline follows, as
+  before: the same devices polling with `waitSec` 0 every 5 s. On PostgreSQL the SQLite
+  figures of the same workload are measured in the same run, for comparison (`sqlite_*`).
+- burst (`--burst N`): N jobs due at the same second (the round hour); `last_claim_s` is due
+  time → the last claim.
+- growth (`--growth`): one process claims through the store directly, with 10⁴, 10⁵ and 10⁶
+  finished jobs in the table; the claim's p50 at each size, on both backends.
+
+With no database URL (`--db-url` or `PUBLISH_RUNNER_TEST_POSTGRES_URL`), PostgreSQL is a
+throwaway cluster started by `scripts/postgres`, as the tests do.
+
+    python bench/claims.py --backend postgresql --replicas 2 --json
+    python bench/claims.py --backend postgresql --replicas 2 --burst 1000 --devices 200 --json
+    python bench/claims.py --growth --json
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from contract import models as s
-from server.store import SqliteStore
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from contract import models as s  # noqa: E402
+from server.store import Store  # noqa: E402
 
 OPERATOR, ENROLL = "bench-operator", "bench-enroll"
-DEVICES = 50
 POLL_EVERY = 5.0  # seconds, the baseline devices' polling period
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # no Nagle delay on small requests
+GROWTH = [10_000, 100_000, 1_000_000]
+GROWTH_CLAIMS = 200  # claims timed at each size
 
 
 def _free_port() -> int:
@@ -43,39 +64,106 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _seed(db: Path, platform: str, count: int, first_due: float, rate: float) -> dict[str, float]:
-    """Posts with one job each, due at a steady rate; returns job id → due time."""
-    store = SqliteStore(db)
-    due: dict[str, float] = {}
+# --- databases -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _postgres(url: str | None) -> Iterator[str]:
+    """A PostgreSQL server's URL: the one given, or a throwaway cluster for this run."""
+    url = url or os.environ.get("PUBLISH_RUNNER_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    folder = tempfile.mkdtemp(prefix="claims-bench-pg-")
+    script = str(ROOT / "scripts" / "postgres")
+    out = subprocess.run([script, "start", folder], capture_output=True, text=True, check=True)
+    try:
+        yield out.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([script, "stop", folder], capture_output=True, check=False)
+
+
+def _new_database(server_url: str) -> str:
+    import psycopg
+
+    base = server_url.rsplit("/", 1)[0]
+    name = f"bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def _open(db: str) -> Store:
+    from server.store import open_store
+
+    return open_store(db, Path(db))
+
+
+def _seed(db: str, platform: str, count: int) -> None:
+    """Posts with one job each, due in a year (`_retime` sets the real times)."""
+    store = _open(db)
+    later = datetime.fromtimestamp(time.time() + 365 * 86_400, timezone.utc)
     for i in range(count):
         post = store.create_post(s.PostCreate(text=f"bench {i}",
                                               targets=[s.Target(platform=platform)]))
         store.transition_post(post.id, {s.PostStatus.DRAFT}, s.PostStatus.APPROVED)
-        at = datetime.fromtimestamp(first_due + i / rate, timezone.utc)
-        [job] = store.schedule(post.id, at, max_attempts=3, online_window=120).jobs
-        due[job.id] = job.scheduled_at.timestamp()
+        store.schedule(post.id, later, max_attempts=3, online_window=120)
     store.close()
-    return due
 
 
-async def _schedule(
-    url: str, platform: str, count: int, first_due: float, rate: float
-) -> dict[str, float]:
-    """Like `_seed`, but through the API of the running server (for the later phase)."""
-    due: dict[str, float] = {}
-    headers = {"Authorization": f"Bearer {OPERATOR}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
-        for i in range(count):
-            r = await http.post("/api/posts", json={"text": f"baseline {i}",
-                                                    "targets": [{"platform": platform}]})
-            post_id = r.raise_for_status().json()["id"]
-            for step in ("submit", "approve"):
-                (await http.post(f"/api/posts/{post_id}/{step}")).raise_for_status()
-            at = datetime.fromtimestamp(first_due + i / rate, timezone.utc).isoformat()
-            r = await http.post(f"/api/posts/{post_id}/schedule", json={"scheduledAt": at})
-            job = r.raise_for_status().json()["jobs"][0]
-            due[job["id"]] = datetime.fromisoformat(job["scheduledAt"]).timestamp()
-    return due
+def _retime(db: str, start: float, rate: float | None) -> dict[str, float]:
+    """Job k (in creation order) due at start + k / rate, or all at `start` (a burst);
+    returns job id → due time. Done once the seeding is over, so its pace does not count."""
+    step = 0.0 if rate is None else 1.0 / rate
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE publishing_jobs j SET scheduled_at = %s + o.k * %s FROM (SELECT id,"
+                " row_number() OVER (ORDER BY rowid) - 1 AS k FROM publishing_jobs) o"
+                " WHERE o.id = j.id", (start, step))
+            rows = conn.execute("SELECT id, scheduled_at FROM publishing_jobs").fetchall()
+    else:
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("UPDATE publishing_jobs SET scheduled_at = ? + (SELECT COUNT(*) FROM"
+                     " publishing_jobs o WHERE o.rowid < publishing_jobs.rowid) * ?",
+                     (start, step))
+        rows = conn.execute("SELECT id, scheduled_at FROM publishing_jobs").fetchall()
+        conn.close()
+    return {str(r[0]): float(r[1]) for r in rows}
+
+
+# --- servers and devices ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _servers(db: str, data: Path, replicas: int) -> Iterator[list[str]]:
+    procs, urls = [], []
+    for _ in range(replicas):
+        port = _free_port()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "runner", "--log-level", "WARNING", "serve", "--db", db,
+             "--port", str(port), "--data-dir", str(data), "--operator-token", OPERATOR,
+             "--enroll-token", ENROLL, "--claim-timeout", "3600", "--run-timeout", "3600",
+             "--recovery-interval", "3600"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            for _ in range(200):
+                try:
+                    httpx.get(f"{url}/openapi.json", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
 
 
 async def _register(http: httpx.AsyncClient, name: str, platform: str) -> str:
@@ -104,20 +192,25 @@ async def _device(
 
 
 async def _phase(
-    url: str, platform: str, due: dict[str, float], *, wait: float, period: float,
-    deadline: float,
-) -> list[tuple[str, float]]:
-    """One client per device, as real devices have (httpx pools slow down when shared)."""
+    urls: list[str], platform: str, due: dict[str, float] | Callable[[], dict[str, float]], *,
+    devices: int, wait: float, period: float, after_due: float,
+) -> tuple[dict[str, float], list[tuple[str, float]]]:
+    """One client per device, as real devices have; devices round-robin over replicas.
+    `due` may be a function called once every device is registered (it sets the due times
+    then, so server start-up and registration never count as latency)."""
     claims: list[tuple[str, float]] = []
     done = asyncio.Event()
-    clients = [httpx.AsyncClient(base_url=url, timeout=60,
+    clients = [httpx.AsyncClient(base_url=urls[i % len(urls)], timeout=60,
                                  transport=httpx.AsyncHTTPTransport(socket_options=NODELAY))
-               for _ in range(DEVICES)]
+               for i in range(devices)]
     try:
         tokens = [await _register(c, f"{platform}-{i}", platform) for i, c in enumerate(clients)]
+        if callable(due):
+            due = due()
+        deadline = max(due.values()) + after_due
         tasks = [asyncio.create_task(_device(c, t, platform, wait, period, claims, done,
                                              offset=random.uniform(0, period)))
-                 for i, (c, t) in enumerate(zip(clients, tokens, strict=True))]
+                 for c, t in zip(clients, tokens, strict=True)]
         while len({c[0] for c in claims}) < len(due) and time.time() < deadline:
             await asyncio.sleep(0.05)  # a progress check, not a wait for one event
         done.set()
@@ -127,7 +220,42 @@ async def _phase(
     finally:
         for client in clients:
             await client.aclose()
-    return claims
+    return due, claims
+
+
+def _nudge(url: str) -> None:
+    """Schedule one post (on a platform no device takes) through the API: the server re-arms
+    its wake-up timer, as it does whenever something is scheduled; on PostgreSQL the
+    notification re-arms every replica."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {OPERATOR}"},
+                      timeout=30) as http:
+        post_id = http.post("/api/posts", json={
+            "text": "nudge", "targets": [{"platform": "nudge"}]}).raise_for_status().json()["id"]
+        for step in ("submit", "approve"):
+            http.post(f"/api/posts/{post_id}/{step}").raise_for_status()
+        later = datetime.fromtimestamp(time.time() + 3600, timezone.utc).isoformat()
+        http.post(f"/api/posts/{post_id}/schedule",
+                  json={"scheduledAt": later}).raise_for_status()
+
+
+async def _schedule(
+    url: str, platform: str, count: int, first_due: float, rate: float
+) -> dict[str, float]:
+    """Jobs through the API of the running server (the baseline phase)."""
+    due: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {OPERATOR}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
+        for i in range(count):
+            r = await http.post("/api/posts", json={"text": f"baseline {i}",
+                                                    "targets": [{"platform": platform}]})
+            post_id = r.raise_for_status().json()["id"]
+            for step in ("submit", "approve"):
+                (await http.post(f"/api/posts/{post_id}/{step}")).raise_for_status()
+            at = datetime.fromtimestamp(first_due + i / rate, timezone.utc).isoformat()
+            r = await http.post(f"/api/posts/{post_id}/schedule", json={"scheduledAt": at})
+            job = r.raise_for_status().json()["jobs"][0]
+            due[job["id"]] = datetime.fromisoformat(job["scheduledAt"]).timestamp()
+    return due
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -135,67 +263,181 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def _figures(due: dict[str, float], claims: list[tuple[str, float]]) -> dict[str, Any]:
+    counts = Counter(j for j, _ in claims)
+    latencies = [(at - due[j]) * 1000 for j, at in claims]
+    span = max(at for _, at in claims) - min(due.values()) if claims else float("nan")
+    return {
+        "claimed": len(counts),
+        "claims_per_s": round(len(claims) / span, 1) if claims and span > 0 else 0.0,
+        "latency_p50_ms": round(_pct(latencies, 0.5), 1),
+        "latency_p99_ms": round(_pct(latencies, 0.99), 1),
+        "last_claim_s": round(max(latencies) / 1000, 3) if latencies else float("nan"),
+        "double_claims": sum(1 for n in counts.values() if n > 1),
+    }
+
+
+# --- the modes -------------------------------------------------------------------------------
+
+
+def _database(backend: str, pg_url: str | None, folder: Path) -> str:
+    if backend == "sqlite":
+        return str(folder / "bench.db")
+    assert pg_url is not None
+    return _new_database(pg_url)
+
+
+def _run_load(backend: str, pg_url: str | None, replicas: int, devices: int, jobs: int,
+              rate: float | None, *, baseline: tuple[int, float] | None) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="claims-bench-"))
+    db = _database(backend, pg_url, folder)
+    _seed(db, "x", jobs)
+    out: dict[str, Any] = {"backend": backend, "replicas": replicas, "devices": devices,
+                           "jobs": jobs}
+    with _servers(db, folder / "data", replicas) as urls:
+
+        def come_due() -> dict[str, float]:
+            times = _retime(db, time.time() + 2.0, rate)
+            _nudge(urls[0])
+            return times
+
+        due, claims = asyncio.run(_phase(urls, "x", come_due, devices=devices, wait=30,
+                                         period=0, after_due=60))
+        out.update(_figures(due, claims))
+        if baseline is not None:
+            count, base_rate = baseline
+            start = time.time() + 3.0
+            base_due = asyncio.run(_schedule(urls[0], "baseline", count, start, base_rate))
+            base_due, polled = asyncio.run(_phase(urls, "baseline", base_due, devices=devices,
+                                                  wait=0, period=POLL_EVERY, after_due=60))
+            base = _figures(base_due, polled)
+            out.update({
+                "baseline_jobs": count, "baseline_due_rate_per_s": base_rate,
+                "baseline_poll_every_s": POLL_EVERY, "baseline_claimed": base["claimed"],
+                "baseline_latency_p50_ms": base["latency_p50_ms"],
+                "latency_ratio": round(base["latency_p50_ms"]
+                                       / max(out["latency_p50_ms"], 0.001), 1),
+            })
+            out["double_claims"] += base["double_claims"]
+    return out
+
+
+def _growth(backend: str, pg_url: str | None, sizes: list[int]) -> dict[str, float]:
+    """Claim p50 (ms) through the store with 10⁴, 10⁵, 10⁶ finished jobs in the table."""
+    folder = Path(tempfile.mkdtemp(prefix="claims-growth-"))
+    db = _database(backend, pg_url, folder)
+    store = _open(db)
+    store.close()
+    result: dict[str, float] = {}
+    have = 0
+    for size in sizes:
+        _add_finished(backend, db, have, size - have)
+        have = size
+        store = _open(db)
+        try:
+            dues = [time.time() - 1] * GROWTH_CLAIMS
+            _seed_into(store, dues, tag=str(size))
+            device = store.register_device(s.RegisterRequest(name=f"g{size}", platforms=["x"]),
+                                           f"growth-{size}")
+            timings = []
+            for _ in range(GROWTH_CLAIMS):
+                started = time.perf_counter()
+                got = store.claim(device, ["x"], [])
+                timings.append((time.perf_counter() - started) * 1000)
+                assert got is not None
+                store.cancel(got.job.id)  # finished: it joins the table's history
+        finally:
+            store.close()
+        result[f"{size:.0e}".replace("+0", "")] = round(_pct(timings, 0.5), 2)
+    return result
+
+
+def _seed_into(store: Store, dues: list[float], *, tag: str) -> None:
+    for i, at in enumerate(dues):
+        post = store.create_post(s.PostCreate(text=f"growth {tag} {i}",
+                                              targets=[s.Target(platform="x")]))
+        store.transition_post(post.id, {s.PostStatus.DRAFT}, s.PostStatus.APPROVED)
+        store.schedule(post.id, datetime.fromtimestamp(at, timezone.utc), max_attempts=3,
+                       online_window=120)
+
+
+def _add_finished(backend: str, db: str, offset: int, count: int) -> None:
+    """`count` SUCCEEDED jobs of one post, written in bulk (not what we measure)."""
+    now = time.time() - 86_400
+    if backend == "sqlite":
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("BEGIN")
+        conn.execute("INSERT OR IGNORE INTO posts (id, text, targets, status, created_at,"
+                     " updated_at) VALUES ('post_history', 'h', '[]', 'PUBLISHED', ?, ?)",
+                     (now, now))
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO publishing_jobs (id, post_id, platform, account, status,"
+            " scheduled_at, idempotency_key, max_attempts, created_at, updated_at)"
+            " SELECT 'hist_' || i, 'post_history', 'x', 'main', 'SUCCEEDED', ? + i * 0.001,"
+            " 'hist:' || i, 3, ?, ? FROM n", (offset, offset + count - 1, now, now, now))
+        conn.execute("COMMIT")
+        conn.execute("ANALYZE")
+        conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("INSERT INTO posts (id, text, targets, status, created_at, updated_at)"
+                     " VALUES ('post_history', 'h', '[]', 'PUBLISHED', %s, %s)"
+                     " ON CONFLICT DO NOTHING", (now, now))
+        conn.execute(
+            "INSERT INTO publishing_jobs (id, post_id, platform, account, status,"
+            " scheduled_at, idempotency_key, max_attempts, created_at, updated_at)"
+            " SELECT 'hist_' || i, 'post_history', 'x', 'main', 'SUCCEEDED', %s + i * 0.001,"
+            " 'hist:' || i, 3, %s, %s FROM generate_series(%s::bigint, %s::bigint) AS i",
+            (now, now, now, offset, offset + count - 1))
+        conn.execute("VACUUM ANALYZE publishing_jobs")  # what autovacuum does in service
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--db-url", default=None, help="a PostgreSQL server to use")
+    parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=320.0, help="jobs coming due per second")
+    parser.add_argument("--burst", type=int, default=0, help="jobs due at the same second")
+    parser.add_argument("--growth", action="store_true", help="claim latency as history grows")
+    parser.add_argument("--sizes", default=",".join(map(str, GROWTH)),
+                        help="finished jobs in the table at each growth step")
     parser.add_argument("--baseline-jobs", type=int, default=100)
     parser.add_argument("--baseline-rate", type=float, default=10.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.replicas < 1 or (args.replicas > 1 and args.backend == "sqlite"):
+        parser.error("--replicas above 1 needs --backend postgresql (SQLite is one process)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="claims-bench-"))
-    db, port = tmp / "bench.db", _free_port()
-    start = time.time() + 6.0  # leaves the server and the devices time to get ready
-    main_due = _seed(db, "x", args.jobs, start, args.rate)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "runner", "--log-level", "WARNING", "serve", "--db", str(db),
-         "--port", str(port), "--data-dir", str(tmp), "--operator-token", OPERATOR,
-         "--enroll-token", ENROLL, "--claim-timeout", "3600", "--run-timeout", "3600",
-         "--recovery-interval", "3600"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{url}/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        claims = asyncio.run(_phase(url, "x", main_due, wait=30, period=0,
-                                    deadline=start + args.jobs / args.rate + 60))
-        base_start = time.time() + 3.0
-        base_due = asyncio.run(_schedule(url, "baseline", args.baseline_jobs, base_start,
-                                         args.baseline_rate))
-        baseline = asyncio.run(_phase(url, "baseline", base_due, wait=0, period=POLL_EVERY,
-                                      deadline=base_start + args.baseline_jobs
-                                      / args.baseline_rate + 60))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-    counts = Counter(j for j, _ in claims + baseline)
-    latencies = [(at - main_due[j]) * 1000 for j, at in claims]
-    base_lat = [(at - base_due[j]) * 1000 for j, at in baseline]
-    span = max(at for _, at in claims) - min(main_due.values()) if claims else float("nan")
-    result = {
-        "devices": DEVICES,
-        "jobs": args.jobs,
-        "due_rate_per_s": args.rate,
-        "claimed": len({j for j, _ in claims}),
-        "claims_per_s": round(len(claims) / span, 1) if claims else 0.0,
-        "latency_p50_ms": round(_pct(latencies, 0.5), 1),
-        "latency_p99_ms": round(_pct(latencies, 0.99), 1),
-        "baseline_jobs": args.baseline_jobs,
-        "baseline_due_rate_per_s": args.baseline_rate,
-        "baseline_poll_every_s": POLL_EVERY,
-        "baseline_claimed": len({j for j, _ in baseline}),
-        "baseline_latency_p50_ms": round(_pct(base_lat, 0.5), 1),
-        "latency_ratio": round(_pct(base_lat, 0.5) / max(_pct(latencies, 0.5), 0.001), 1),
-        "double_claims": sum(1 for n in counts.values() if n > 1),
-        "note": "baseline: same 50 devices polling every 5 s, fewer jobs to keep the run short",
-    }
+    sizes = [int(n) for n in args.sizes.split(",") if n]
+    need_pg = args.backend == "postgresql" or args.growth
+    with _postgres(args.db_url) if need_pg else contextlib.nullcontext(None) as pg_url:
+        if args.growth:
+            result: dict[str, Any] = {
+                "mode": "growth", "claims_timed": GROWTH_CLAIMS,
+                "sqlite_claim_p50_ms": _growth("sqlite", None, sizes),
+                "postgresql_claim_p50_ms": _growth("postgresql", pg_url, sizes),
+            }
+        elif args.burst:
+            result = {"mode": "burst", **_run_load(
+                args.backend, pg_url, args.replicas, args.devices, args.burst, None,
+                baseline=None)}
+        else:
+            result = {"mode": "steady", "due_rate_per_s": args.rate, **_run_load(
+                args.backend, pg_url, args.replicas, args.devices, args.jobs, args.rate,
+                baseline=(args.baseline_jobs, args.baseline_rate)
+                if args.backend == "sqlite" else None)}
+            if args.backend == "postgresql":  # the same workload on SQLite, for comparison
+                lite = _run_load("sqlite", None, 1, args.devices, args.jobs, args.rate,
+                                 baseline=None)
+                result.update({f"sqlite_{k}": v for k, v in lite.items()
+                               if k in ("claims_per_s", "latency_p50_ms", "latency_p99_ms",
+                                        "double_claims", "claimed")})
     if args.json:
         print(json.dumps(result))
     else:
