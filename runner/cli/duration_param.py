@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from common.config import parse_duration
 
+if TYPE_CHECKING:  # generic in click's stubs since 8.2; a plain class before (we allow 8.1)
+    _FloatType = click.ParamType[float]
+else:
+    _FloatType = click.ParamType
+
 __all__ = ["DURATION", "Duration"]
 
 
-class Duration(click.ParamType):
+class Duration(_FloatType):
     """Seconds, as a number or with a unit: 500ms, 30s, 5m, 1h (the settings' one rule)."""
 
     name = "duration"
