@@ -121,3 +121,17 @@ def test_the_platform_option_says_it_repeats() -> None:
     flat = " ".join(result.output.split())
     assert "repeat it for several" in flat
     assert "[default: main]" in flat  # one default account name everywhere
+
+
+def test_times_in_every_accepted_form() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from runner.cli.params import Timestamp
+
+    parse = Timestamp().convert
+    now = datetime.now(timezone.utc)
+    assert abs(parse("now", None, None) - now) < timedelta(seconds=5)
+    assert abs(parse("+30m", None, None) - (now + timedelta(minutes=30))) < timedelta(seconds=5)
+    assert abs(parse("+1d", None, None) - (now + timedelta(days=1))) < timedelta(seconds=5)
+    assert parse("2025-01-01T10:00Z", None, None) == datetime(2025, 1, 1, 10, tzinfo=timezone.utc)
+    assert parse("2025-01-01T12:00:00+02:00", None, None).utcoffset() == timedelta(hours=2)
