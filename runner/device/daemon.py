@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+import pydantic
+
 from common.aio import SideTaskFailed, Supervisor, first_of
 from common.errors import (
     BrowserError,
@@ -214,9 +216,9 @@ class Daemon:
 
     async def run(self) -> int:
         """The whole lifetime; 0 after an orderly stop, non-zero when a side task died."""
-        await self._register()
         code = 0
         try:
+            await self._register()
             async with self._open_profiles(self.settings) as profiles:
                 self.profiles = profiles
                 code = await self._supervised()
@@ -277,13 +279,19 @@ class Daemon:
             if not self.enroll_token:
                 raise ConfigError("this device is not registered with "
                                   f"{self.server_url}: give --enroll-token")
-            async with ServerClient(self.server_url, transport=self.transport) as anon:
-                reply = await anon.register(self.enroll_token, s.RegisterRequest(
+            try:
+                request = s.RegisterRequest(
                     name=self.settings.device_name,
                     platforms=sorted({a.platform for a in self.accounts}),
                     accounts=[s.Target(platform=a.platform, account=a.name)
                               for a in self.accounts],
-                    version=__version__))
+                    version=__version__)
+            except pydantic.ValidationError as exc:
+                raise ConfigError("this device cannot register: " + "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                    for e in exc.errors())) from exc
+            async with ServerClient(self.server_url, transport=self.transport) as anon:
+                reply = await anon.register(self.enroll_token, request)
             found = identity.Identity(self.server_url, reply.device_id, reply.device_token)
             identity.save(path, found)
             self.heartbeat_s = self.settings.heartbeat_s or reply.heartbeat_interval_sec

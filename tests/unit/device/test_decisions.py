@@ -268,3 +268,14 @@ def test_delivered_items_are_pruned_after_their_retention_and_the_rest_kept(
     left = box.db.execute("SELECT id, state FROM items ORDER BY id").fetchall()
     assert left == [(3, "dead"), (4, "pending")]
     assert list(box.files.iterdir()) == []  # the delivered proof's copy went with it
+
+
+@pytest.mark.asyncio
+async def test_a_device_name_the_server_would_refuse_is_a_clear_config_error(
+        rig: Any) -> None:
+    from common.errors import ConfigError
+
+    r = await rig(start=False, device_name="d" * 300)
+    with pytest.raises(ConfigError, match="cannot register: name: String should have at most"):
+        await r.daemon.run()
+    assert r.server.calls == []
