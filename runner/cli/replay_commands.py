@@ -117,11 +117,13 @@ async def _pause(page: Any, result: ScenarioResult) -> None:
               help="With --headed: stop on a failing scenario's page with the Playwright "
                    "inspector open (one scenario at a time).")
 @click.option("--browser", "browser_pref", envvar="PUBLISH_RUNNER_BROWSER")
+@click.option("--type-method", type=click.Choice(["insert_text", "keyboard", "fill", "paste"]),
+              help="Every `type` step uses this method (default: the one each step names).")
 def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: tuple[str, ...],
                last_failed: bool, as_json: bool, junit: Path | None, html_file: Path | None,
                out: Path, keep: str, report: bool, annotations: bool | None,
                workers: int | None, root: Path | None, headed: bool, pause_on_failure: bool,
-               browser_pref: str | None) -> None:
+               browser_pref: str | None, type_method: Any) -> None:
     """Replay each fixture scenario through the real playbook and engine, in Chromium with
     the network closed."""
     from runner.engine.definitions import project_root
@@ -155,7 +157,7 @@ def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: 
         result = asyncio.run(run_replay(
             scenarios, out_dir=out, workers=workers, root=definitions, on_result=progress,
             trace=keep != "none", browser_preference=browser_pref, headless=not headed,
-            pause=_pause if pause_on_failure else None))
+            pause=_pause if pause_on_failure else None, type_method=type_method))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -23,7 +23,7 @@ from runner.engine.definitions import (
     project_root,
 )
 from runner.engine.playbook import Playbook
-from runner.engine.selectorfile import LOCALISED, SelectorFile
+from runner.engine.selectorfile import LOCALISED, TOP_FRAME, SelectorFile
 from runner.engine.suggest import did_you_mean
 from runner.engine.yamlsrc import Source, load_yaml
 
@@ -80,6 +80,14 @@ def robustness(src: Source, model: SelectorFile) -> list[Problem]:
         for i, cand in enumerate(sel.candidates):
             path = ("selectors", name, "candidates", i)
             raw = cand.css or cand.xpath
+            if cand.frame == TOP_FRAME and sel.frame is None:
+                out.append(src.problem((*path, "frame"), f"{name}: candidate {i + 1} says "
+                                       f"`frame: {TOP_FRAME}` but the selector has no frame",
+                                       severity="warning"))
+            elif cand.frame and _GENERATED_CLASS.search(cand.frame):
+                out.append(src.problem((*path, "frame"), f"{name}: candidate {i + 1}'s frame "
+                                       f"uses a generated class name ({cand.frame!r}); it "
+                                       "changes with every deploy", severity="warning"))
             if raw and _GENERATED_CLASS.search(raw):
                 out.append(src.problem(path, f"{name}: candidate {i + 1} uses a generated "
                                        f"class name ({raw!r}); it changes with every deploy",

@@ -21,6 +21,7 @@ from runner.browser import VIEWPORT
 from runner.engine import Engine, Status, load_platform
 from runner.engine.definitions import Platform, project_root
 from runner.engine.engine import EngineHooks, EngineOptions, Post, glob_to_regex
+from runner.engine.options import TypeMethod
 from runner.engine.result import RunResult, StepRecord
 from runner.replay.scenarios import LoadedScenario, Redirect, display_path, missing_files
 
@@ -325,7 +326,7 @@ class Replayer:
     def __init__(self, browser: Browser, *, root: Path | None = None, out_dir: Path | None = None,
                  workers: int | None = None, trace: bool = False,
                  on_result: Callable[[ScenarioResult], None] | None = None,
-                 pause: PauseHook | None = None) -> None:
+                 pause: PauseHook | None = None, type_method: TypeMethod | None = None) -> None:
         self.browser = browser
         self.root = root or project_root()
         self.out_dir = out_dir
@@ -335,6 +336,7 @@ class Replayer:
         self.trace = trace
         self.on_result = on_result
         self.pause = pause
+        self.type_method = type_method  # every `type` step uses it (the live path's method)
         self._platforms: dict[str, Platform | DefinitionError] = {}
         self._idle: dict[tuple[bool, str], list[_Slot]] = {}
         self._slots: list[_Slot] = []
@@ -430,6 +432,7 @@ class Replayer:
                 static_page=not sc.spec.javascript,
                 base_url=sc.spec.base_url,
                 wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
+                type_method=self.type_method,
             )
             engine = Engine(platform, options, _ReplayHooks(site, page))
             post = Post(text=sc.spec.post.text, media=sc.media_paths(), account=sc.spec.account)
