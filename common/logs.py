@@ -11,7 +11,7 @@ import contextvars
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -81,9 +81,34 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+_after_line: list[Callable[[], None]] = []
+
+
+def after_each_terminal_line(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` after each log line written to a terminal (a live status line redraws
+    itself then); returns the function that stops it."""
+    _after_line.append(callback)
+    return lambda: _after_line.remove(callback) if callback in _after_line else None
+
+
+class TerminalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """On a terminal the current line may hold a live status line: it is cleared before a
+    record is written, so the two never run together, and redrawn after it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        isatty = getattr(self.stream, "isatty", None)
+        tty = bool(isatty and isatty())
+        if tty:
+            self.stream.write("\r\x1b[2K")
+        super().emit(record)
+        if tty:
+            for callback in list(_after_line):
+                callback()
+
+
 def configure(level: str = "INFO", fmt: str = "text", stream: Any = None) -> None:
     """Install one handler on the root logger. Only the CLI calls this."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = TerminalHandler(stream or sys.stderr)
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()

@@ -158,7 +158,7 @@ class ServerClient:
         try:
             response = await self._http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
-            log.info("server call failed: %s %s: %r", method, path, exc,
+            log.warning("server unreachable: %s %s: %r", method, path, exc,
                      extra={"action": "server_retry"})
             raise _Retryable(repr(exc)) from exc
         if response.is_success:

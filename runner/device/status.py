@@ -6,6 +6,8 @@ import asyncio
 import sys
 from typing import TextIO
 
+from common.logs import after_each_terminal_line
+
 
 class StatusLine:
     """Redrawn in place on a terminal; silent when stderr is not one (logs say it all)."""
@@ -31,14 +33,21 @@ class StatusLine:
             parts.append(f"last: {f['last']}")
         return " · ".join(parts)
 
+    def _redraw(self) -> None:
+        self._dirty = True
+
     async def run(self, stop: asyncio.Event) -> None:
         if not self.enabled:
             return
-        while not stop.is_set():
-            if self._dirty:
-                self._dirty = False
-                self.stream.write("\r\x1b[2K" + self.render()[:200])
-                self.stream.flush()
-            await asyncio.sleep(0.25)
+        forget = after_each_terminal_line(self._redraw)  # a log line clears it: draw again
+        try:
+            while not stop.is_set():
+                if self._dirty:
+                    self._dirty = False
+                    self.stream.write("\r\x1b[2K" + self.render()[:200])
+                    self.stream.flush()
+                await asyncio.sleep(0.25)
+        finally:
+            forget()
         self.stream.write("\r\x1b[2K")
         self.stream.flush()
