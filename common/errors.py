@@ -7,6 +7,7 @@ step and selector.
     PublishRunnerError
     ├── ConfigError            settings that cannot be used
     ├── DefinitionError        a playbook or selector file that cannot be loaded
+    ├── TemplateError          a `{{ placeholder }}` names a value the run does not have
     ├── BrowserError           no browser, or it would not start
     ├── ServerError            talking to the publishing server (see runner.client)
     │   ├── ServerUnavailable  unreachable or failing; worth trying again later
@@ -63,6 +64,11 @@ class DefinitionError(PublishRunnerError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class TemplateError(PublishRunnerError):
+    """A `{{ placeholder }}` names a value the run does not have (the engine reports it as
+    the failing step's error)."""
 
 
 @dataclass
@@ -183,4 +189,5 @@ __all__ = [
     "StepContext",
     "StepError",
     "StepTimeout",
+    "TemplateError",
 ]

@@ -11,13 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from common.errors import PublishRunnerError
+from common.errors import TemplateError
 
 _PLACEHOLDER = re.compile(r"{{\s*([A-Za-z_][\w.]*)\s*}}")
-
-
-class TemplateError(PublishRunnerError):
-    """A placeholder names a value the run does not have."""
 
 
 def lookup(path: str, values: Mapping[str, Any]) -> Any:
@@ -58,3 +54,6 @@ def _text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return "" if value is None else str(value)
+
+
+__all__ = ["TemplateError", "lookup", "render", "truthy"]
