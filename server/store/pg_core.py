@@ -29,6 +29,7 @@ from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from common.errors import ConfigError
+from server import errors
 from server.store import pg_migrate
 from server.store.sqlite_core import SqliteCore
 
@@ -93,6 +94,10 @@ class PgDb:
         except psycopg.IntegrityError as exc:
             # The shared statements catch sqlite3's class; one except serves both engines.
             raise sqlite3.IntegrityError(str(exc)) from exc
+        except psycopg.DataError as exc:
+            if "NUL" in str(exc):  # PostgreSQL's text cannot hold U+0000; SQLite's can
+                raise errors.Invalid("text must not contain NUL (U+0000) characters") from exc
+            raise
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> Any:
         cur = self.conn.cursor()

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import schemathesis
-from conftest import ENROLL, OPERATOR
+from conftest import BACKENDS, ENROLL, OPERATOR, postgres_url  # noqa: F401 (fixture)
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from server.serve import ServerThread
 from server.settings import ServerSettings
+from tests.postgres import database_url
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """One server for the whole run, with a registered device: (url, device token)."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, str]]:
+    """One server per backend for the whole run, with a registered device: (url, token)."""
     data = Path(tmp_path_factory.mktemp("schemathesis"))
-    srv = ServerThread(ServerSettings(data_dir=data, operator_token=OPERATOR,
+    db = None
+    if request.param == "postgresql":
+        server_url: str = request.getfixturevalue("postgres_url")
+        db = database_url(server_url, f"fuzz_{secrets.token_hex(6)}")
+        with psycopg.connect(database_url(server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{db.rsplit("/", 1)[1]}"')
+    srv = ServerThread(ServerSettings(data_dir=data, operator_token=OPERATOR, db=db,
                                       enroll_token=ENROLL, port=0)).start()
     reply = httpx.post(f"{srv.url}/api/devices/register", json={"name": "fuzz"},
                        headers={"Authorization": f"Bearer {ENROLL}"})
     yield srv.url, reply.json()["deviceToken"]
     srv.stop()
+    if db is not None:
+        with psycopg.connect(database_url(db, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def _token(path: str, device_token: str) -> str:
