@@ -5,7 +5,8 @@ A definitions root is a folder holding `playbooks/` and `selectors/` (and usuall
 
 1. the `--definitions DIR` flag of a command (`flag`),
 2. the `PUBLISH_RUNNER_DEFINITIONS` environment variable (`env`),
-3. `definitions:` in the config file, relative to that file (`config`),
+3. `definitions:` in the config file (the command's `--config`, else the default one),
+   relative to that file (`config`),
 4. the current directory, when it holds `playbooks/` and `selectors/` (`cwd`): a team keeps
    its own selector files in its own folder and runs the tool there,
 5. the copy shipped with the package (`package`): inside the wheel under
@@ -37,6 +38,7 @@ __all__ = [
     "packaged",
     "reset",
     "resolve",
+    "use_config_file",
 ]
 
 ENV = "PUBLISH_RUNNER_DEFINITIONS"
@@ -113,7 +115,8 @@ def resolve(*, flag: str | Path | None = None, environ: Mapping[str, str] | None
     return packaged()
 
 
-_state: dict[str, DefinitionsRoot | bool | None] = {"root": None, "announce": False}
+_state: dict[str, DefinitionsRoot | Path | bool | None] = {"root": None, "announce": False,
+                                                           "config": None}
 
 
 def choose(flag: str | Path | None = None, config_file: Path | None = None) -> DefinitionsRoot:
@@ -130,11 +133,18 @@ def current() -> DefinitionsRoot:
     if not isinstance(root, DefinitionsRoot):
         from common.config import config_file
 
-        root = choose(config_file=config_file())
+        named = _state["config"]
+        root = choose(config_file=named if isinstance(named, Path) else config_file())
     if _state["announce"] is True:
         _state["announce"] = False
         log.info("%s", root.describe())
     return root
+
+
+def use_config_file(path: Path | None) -> None:
+    """A command's own `--config FILE`: read its `definitions:` when nothing chose yet."""
+    if path is not None:
+        _state["config"] = path
 
 
 def announce() -> None:
@@ -146,3 +156,4 @@ def reset() -> None:
     """Forget the chosen root (tests, and a CLI invocation run in the same process)."""
     _state["root"] = None
     _state["announce"] = False
+    _state["config"] = None

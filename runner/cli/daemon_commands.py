@@ -17,10 +17,22 @@ from runner.cli.params import PlatformName
 
 def _settings(config: Path | None, flags: dict[str, Any]) -> Any:
     from common import settings as base
+    from runner import definitions_root
     from runner.device.settings import DaemonSettings
 
+    definitions_root.use_config_file(config)  # its `definitions:`, unless a flag chose
     return base.load(DaemonSettings, file=config or default_config_file(), section="runner",
                      flags=flags)
+
+
+def _embedded(config: Path | None, device: Any) -> Any:
+    """The config's `embedded` section; unset fields fall back to the device's db/token."""
+    from common.config import EmbeddedSettings, load_section
+
+    section = load_section(EmbeddedSettings, file=config or default_config_file())
+    return section.model_copy(update={"db": section.db or device.db,
+                                      "operator_token": section.operator_token
+                                      or device.operator_token})
 
 
 _common = [
@@ -71,7 +83,7 @@ def run_cmd(config: Path | None, **kw: Any) -> None:
         from runner.cli.extras import require_server_extra
 
         require_server_extra("publish-runner run without --server-url (the embedded server)")
-    sys.exit(run(settings))
+    sys.exit(run(settings, embedded=_embedded(config, settings)))
 
 
 @click.command("login")

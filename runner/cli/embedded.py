@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from common.config import EmbeddedSettings
 from runner.device.daemon import Daemon
 from runner.device.settings import DaemonSettings
 
@@ -23,8 +24,12 @@ class ServerEndpoint:
 
 
 @contextlib.contextmanager
-def server_for(settings: DaemonSettings) -> Iterator[ServerEndpoint]:
-    """The configured server, or the reference server started in this process on SQLite."""
+def server_for(settings: DaemonSettings,
+               embedded: EmbeddedSettings | None = None) -> Iterator[ServerEndpoint]:
+    """The configured server, or the reference server started in this process on SQLite
+    (the config's `embedded` section; by default the device section's `db` and token)."""
+    if embedded is None:
+        embedded = EmbeddedSettings(db=settings.db, operator_token=settings.operator_token)
     if settings.server_url:
         yield ServerEndpoint(settings.server_url, settings.enroll_token, settings.operator_token)
         return
@@ -34,10 +39,10 @@ def server_for(settings: DaemonSettings) -> Iterator[ServerEndpoint]:
 
     data = settings.home / "server"
     data.mkdir(parents=True, exist_ok=True)
-    tokens = ensure_tokens(data, operator=settings.operator_token,
+    tokens = ensure_tokens(data, operator=embedded.operator_token,
                            enroll=settings.enroll_token)
     server_settings = ServerSettings(
-        db=settings.db, port=0, data_dir=data,
+        db=embedded.db, host=embedded.host, port=embedded.port, data_dir=data,
         operator_token=tokens.operator, enroll_token=tokens.enroll,
     )
     with ServerThread(server_settings) as thread:
@@ -51,8 +56,9 @@ async def _main(settings: DaemonSettings, endpoint: ServerEndpoint) -> int:
     return await daemon.run()
 
 
-def run(settings: DaemonSettings, announce: bool = True) -> int:
-    with server_for(settings) as endpoint:
+def run(settings: DaemonSettings, announce: bool = True,
+        embedded: EmbeddedSettings | None = None) -> int:
+    with server_for(settings, embedded) as endpoint:
         if endpoint.embedded and announce:
             print(f"embedded server: {endpoint.url}", flush=True)
             print(f"operator token: {endpoint.operator_token}", flush=True)

@@ -1,9 +1,10 @@
 """A normal install works: the wheel, in a fresh virtual environment, outside the repository.
 
-One venv, in two steps: first `pip install <wheel>` (the device, no server extra): `--help`,
+One venv, in three steps: first `pip install <wheel>` (the device, no server extra): `--help`,
 `run --help`, `lint` and `replay sandbox` work from another folder on the packaged
 definitions, and `serve`, `demo` and `run` without a server say in one line what to install.
-Then `pip install '<wheel>[server]'` adds the server: `demo` publishes on the sandbox.
+Then `pip install '<wheel>[server]'` adds the server: `demo` publishes on the sandbox. Last,
+`pip install -e` of the same tree: the checkout is the packaged root.
 Dependencies come from PyPI through pip's cache. It takes a minute or two: marked `slow`.
 """
 
@@ -147,3 +148,11 @@ def test_with_the_server_extra_the_demo_runs(installed: Installed) -> None:
     proc = installed.cli("demo", "--out", str(installed.tmp / "proofs"), timeout=600)
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
     assert any(p.is_file() for p in (installed.tmp / "proofs").rglob("*")), proc.stdout
+
+
+def test_an_editable_install_reads_the_checkout(installed: Installed) -> None:
+    """`pip install -e` ships no copy: the checkout's own folders are the packaged root."""
+    installed.pip("--no-deps", "-e", str(installed.src))
+    proc = installed.cli("lint")
+    assert f"definitions: {installed.src.resolve()} (package)" in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == _source_lint_summary(installed)

@@ -433,3 +433,66 @@ def test_replay_with_no_scenarios_fails(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"definitions: {empty.resolve()} (flag)" in result.stderr
     assert "no scenarios" in result.stderr
+
+
+def test_a_commands_config_file_names_the_root_unless_a_flag_did(tmp_path: Path) -> None:
+    from runner import definitions_root as roots
+
+    team = _defs(tmp_path / "team")
+    config = tmp_path / "run.yaml"
+    config.write_text(f"definitions: {team}\n", encoding="utf-8")
+    try:
+        roots.reset()
+        roots.use_config_file(config)
+        assert (roots.current().path, roots.current().source) == (team.resolve(), "config")
+        roots.reset()
+        roots.choose(flag=_defs(tmp_path / "flagged"))
+        roots.use_config_file(config)
+        assert roots.current().source == "flag"
+    finally:
+        roots.reset()
+
+
+LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+
+
+@pytest.mark.parametrize(("text", "line", "says"), [
+    ("platform: demo\nloop: &a [1, *a]\n", 2, "recursive alias"),
+    ("l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + LAUGHS, 2, "more than 200000 values"),
+    ("platform: demo\ndeep: " + "[" * 70 + "]" * 70 + "\n", 2, "nested deeper than 64"),
+    ("deep: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nested deeper than 64"),
+])
+def test_hostile_yaml_is_refused_quickly_with_its_line(tmp_path: Path, text: str, line: int,
+                                                       says: str) -> None:
+    import time
+
+    from runner.engine.yamlsrc import load_yaml
+
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(DefinitionError) as info:
+        load_yaml(path, "hostile.yaml")
+    assert time.perf_counter() - started < 5
+    (problem,) = info.value.problems
+    assert problem.file == "hostile.yaml" and problem.line == line and says in problem.message
+
+
+def test_oversized_yaml_is_refused(tmp_path: Path) -> None:
+    from runner.engine.yamlsrc import MAX_BYTES, load_yaml
+
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * MAX_BYTES + "\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_yaml(path, "big.yaml")
+    assert "larger than" in str(info.value)
+
+
+def test_lint_reports_a_recursive_alias_without_a_traceback(project) -> None:
+    root = project(selectors=SELECTORS + "loop: &a [*a]\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["lint", str(root / "selectors" / "demo.yaml")])
+    assert result.exit_code == 1 and result.exception is None or isinstance(
+        result.exception, SystemExit)
+    assert "selectors/demo.yaml:13:" in result.output or "demo.yaml:13:" in result.output
+    assert "recursive alias" in result.output
