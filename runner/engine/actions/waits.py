@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from common.errors import PlatformRejected, StepContext, StepTimeout
 from runner.engine import steps
@@ -16,6 +17,8 @@ from runner.engine.urls import glob_to_regex
 
 if TYPE_CHECKING:
     from runner.engine.walk import Run
+
+log = logging.getLogger(__name__)
 
 # Reads a progress element: aria-valuenow, a <progress> value, or its text.
 PROGRESS_JS = """el => {
@@ -29,14 +32,64 @@ PROGRESS_JS = """el => {
 @action("wait_for")
 async def wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
     if step.progress is None:
-        return await _wait_for(run, step, timeout)
+        return await _watching(run, step, timeout)
     reporter = asyncio.create_task(_report_progress(run, step.progress))
     try:
-        return await _wait_for(run, step, timeout)
+        return await _watching(run, step, timeout)
     finally:
-        reporter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reporter
+        await _cancel(reporter)
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    """Stop a side task; what it was doing no longer matters (the step has its answer)."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def _watching(run: Run, step: steps.WaitFor, timeout: float) -> Note:
+    """The wait, with `fail_on` watched beside it: the error element ends it at once."""
+    if step.fail_on is None:
+        return await _wait_for(run, step, timeout)
+    fail_on = step.fail_on
+    waiter = asyncio.create_task(_wait_for(run, step, timeout))
+    watcher = asyncio.create_task(_watch_for_error(run, fail_on, step.code))
+    try:
+        await asyncio.wait({waiter, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, watcher):
+            if not task.done():
+                await _cancel(task)
+    error = watcher.exception() if watcher.done() and not watcher.cancelled() else None
+    if error is not None:
+        raise error
+    try:
+        return waiter.result()
+    except Exception:
+        # The wait gave up (a saved page decides in one look): the error may be why.
+        await _raise_if_shown(run, fail_on, step.code)
+        raise
+
+
+async def _watch_for_error(run: Run, name: str, code: str) -> None:
+    while True:
+        with contextlib.suppress(BrowserFailure):  # mid-navigation: look again next round
+            await _raise_if_shown(run, name, code)
+        await asyncio.sleep(0.1)
+
+
+async def _raise_if_shown(run: Run, name: str, code: str) -> None:
+    """Fail with the platform's own words when the error element `name` shows."""
+    found = await run.resolver.try_once(name)
+    if found is None:
+        return
+    text = ""
+    with contextlib.suppress(BrowserFailure):
+        text = normalise(await found.locator.first.inner_text())
+    err = PlatformRejected(f"{run.platform.name} refused the post: {text or name}",
+                           StepContext(selector=name))
+    err.code = code
+    raise err
 
 
 async def _report_progress(run: Run, name: str) -> None:
@@ -60,7 +113,7 @@ async def _wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
         await run.page.wait_for_url(pattern, timeout=timeout * 1000)
         return Note(f"at {run.page.url}")
     if step.any is not None:
-        return await _wait_any(run, step.any, timeout)
+        return await _wait_any(run, step.any, timeout, step.into)
     assert step.selector is not None
     if step.state in ("hidden", "detached"):
         await run.resolver.wait_gone(step.selector, run.wait(timeout))
@@ -81,7 +134,8 @@ async def _wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
     return note
 
 
-async def _wait_any(run: Run, names: list[str], timeout: float) -> Note:
+async def _wait_any(run: Run, names: list[str], timeout: float,
+                    into: str | None = None) -> Note:
     deadline = time.monotonic() + run.wait(timeout)
     while True:
         first_notes: list[str] = []
@@ -90,7 +144,12 @@ async def _wait_any(run: Run, names: list[str], timeout: float) -> Note:
             first_notes = first_notes or notes
             if found is not None:
                 run.values["vars"]["matched"] = name
-                return run.resolved(found)
+                if into is not None:
+                    run.values[into] = {name: True}
+                log.info("%s appeared (waited for any of %s)", name, ", ".join(names))
+                note = run.resolved(found)
+                return note._replace(message=f"{name} appeared, via candidate "
+                                     f"{found.candidate}" + (f" ({into}.{name})" if into else ""))
         if time.monotonic() > deadline:
             err = run.resolver.not_found(names[0], first_notes)
             if len(names) > 1:
@@ -118,13 +177,27 @@ async def await_result(run: Run, step: steps.AwaitResult, timeout: float) -> Not
 
 @action("dismiss")
 async def dismiss(run: Run, step: steps.Dismiss, timeout: float) -> Note:
-    deadline = time.monotonic() + min(run.wait(timeout), 1.0)
+    """A short bounded look; click the button if the dialog showed. With `optional`, the
+    whole step (look, button, click) ends within `within`, failed or not."""
+    within = min(step.within, timeout)
+    if not step.optional:
+        return await _dismiss(run, step, run.wait(within), timeout)
+    try:
+        return await asyncio.wait_for(_dismiss(run, step, run.wait(within), within), within)
+    except TimeoutError:
+        raise StepTimeout(f"{step.selector} showed but could not be dismissed within "
+                          f"{within:g}s", StepContext(selector=step.button or step.selector)
+                          ) from None
+
+
+async def _dismiss(run: Run, step: steps.Dismiss, look: float, timeout: float) -> Note:
+    deadline = time.monotonic() + look
     while True:  # at least one look, however short the wait
         if await run.resolver.try_once(step.selector):
             target = step.button or step.selector
-            loc, note = await run.resolve(target, timeout)
-            await loc.click(timeout=timeout * 1000)
-            return note._replace(message=f"dismissed {step.selector}")
+            found = await run.resolver.resolve(target, max(run.wait(timeout), 0.0))
+            await found.locator.click(timeout=max(timeout, 0.1) * 1000)
+            return run.resolved(found)._replace(message=f"dismissed {step.selector}")
         if time.monotonic() >= deadline:
             return Note(f"{step.selector} not present")
         await asyncio.sleep(0.1)
