@@ -458,7 +458,7 @@ LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in ran
 
 @pytest.mark.parametrize(("text", "line", "says"), [
     ("platform: demo\nloop: &a [1, *a]\n", 2, "recursive alias"),
-    ("l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + LAUGHS, 2, "more than 200000 values"),
+    ("l0: &l0 [x, x, x, x, x, x, x, x, x]\n" + LAUGHS, 6, "expand to more than 200000"),
     ("platform: demo\ndeep: " + "[" * 70 + "]" * 70 + "\n", 2, "nested deeper than 64"),
     ("deep: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nested deeper than 64"),
 ])
@@ -492,7 +492,5 @@ def test_lint_reports_a_recursive_alias_without_a_traceback(project) -> None:
     root = project(selectors=SELECTORS + "loop: &a [*a]\n")
     runner = CliRunner()
     result = runner.invoke(main, ["lint", str(root / "selectors" / "demo.yaml")])
-    assert result.exit_code == 1 and result.exception is None or isinstance(
-        result.exception, SystemExit)
-    assert "selectors/demo.yaml:13:" in result.output or "demo.yaml:13:" in result.output
-    assert "recursive alias" in result.output
+    assert result.exit_code == 1
+    assert "selectors/demo.yaml:13:7: error: a recursive alias" in result.output
