@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from contract.models import DEFAULT_ACCOUNT
-from runner.cli.params import HtmlFile
+from runner.cli.params import DEFAULT_ACCOUNT, HtmlFile
 
 EXPECTS = ("SUCCEEDED", "FAILED", "NEEDS_LOGIN")
 

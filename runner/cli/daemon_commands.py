@@ -10,9 +10,8 @@ from typing import Any
 import click
 
 from common.settings import default_config_file
-from contract.models import DEFAULT_ACCOUNT
 from runner.cli.duration_param import DURATION
-from runner.cli.params import PlatformName
+from runner.cli.params import DEFAULT_ACCOUNT, PlatformName
 
 
 def _settings(config: Path | None, flags: dict[str, Any]) -> Any:

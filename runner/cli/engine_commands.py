@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from contract.models import DEFAULT_ACCOUNT
+from runner.cli.params import DEFAULT_ACCOUNT
 
 
 @click.command("lint")

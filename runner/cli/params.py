@@ -21,8 +21,14 @@ else:
     _TimeType = _NameType = click.ParamType
     _PathType = click.Path
 
-__all__ = ["LOG_LEVELS", "HtmlFile", "PlatformName", "Timestamp", "known_platforms"]
+__all__ = ["DEFAULT_ACCOUNT", "JOB_STATUSES", "LOG_LEVELS", "HtmlFile", "PlatformName",
+           "Timestamp", "known_platforms"]
 
+# The contract's own values, repeated here because importing the wire models costs a second
+# or more on a busy machine and `--help` must stay instant; a unit test keeps them equal.
+DEFAULT_ACCOUNT = "main"  # contract.models.DEFAULT_ACCOUNT
+JOB_STATUSES = ("QUEUED", "CLAIMED", "RUNNING", "AWAITING_CONFIRM", "SUCCEEDED", "FAILED",
+                "NEEDS_LOGIN", "CANCELLED")  # contract.models.JobStatus
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TIME_FORMATS = "'now', '+30m' / '+2h' / '+1d', or ISO 8601 with a UTC offset " \
                "(2025-01-01T10:00:00+00:00, 2025-01-01T10:00Z)"

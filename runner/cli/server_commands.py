@@ -16,9 +16,14 @@ from typing import Any, TypeVar
 import click
 
 from common.config import OperatorSettings
-from contract.models import DEFAULT_ACCOUNT, JobStatus
 from runner.cli.duration_param import DURATION
-from runner.cli.params import TIME_FORMATS, PlatformName, Timestamp
+from runner.cli.params import (
+    DEFAULT_ACCOUNT,
+    JOB_STATUSES,
+    TIME_FORMATS,
+    PlatformName,
+    Timestamp,
+)
 
 T = TypeVar("T")
 
@@ -181,7 +186,7 @@ def post(platforms: tuple[str, ...], account: str, text: str, media: tuple[Path,
 
 
 @click.command()
-@click.option("--status", type=click.Choice([x.value for x in JobStatus], case_sensitive=False),
+@click.option("--status", type=click.Choice(JOB_STATUSES, case_sensitive=False),
               default=None, help="Only jobs in this status.")
 @_operator_options
 def jobs(status: str | None, config: Path | None, server_url: str | None,
