@@ -225,3 +225,19 @@ def test_pause_on_failure_stops_on_the_failing_page(aio: Any, browser: Any,
     assert sorted(r.outcome for r in report.results) == ["failed", "passed"]
     ((name, url, forms),) = seen
     assert name == "logged-out-en" and "/login" in url and forms >= 1
+
+
+def test_expected_failures_on_static_fixtures_do_not_wait_out_timeouts(
+        aio: Any, browser: Any, fixtures: Path) -> None:
+    """With scripts off a page cannot change, so a missing element is known at the first
+    look: the failing step takes a small part of its timeout, however loaded the machine."""
+    from runner.engine import load_platform
+    from runner.replay import Replayer, load_scenarios
+
+    keep_only(fixtures, "redesign-broken-en", "logged-out-en")
+    report = aio.run(Replayer(browser).run(load_scenarios(fixtures / "scenarios.yaml")))
+    assert report.passed, [r.mismatches for r in report.results]
+    timeout_ms = load_platform("sandbox").playbook.header.default_timeout * 1000
+    broken = next(r for r in report.results if r.scenario.name == "redesign-broken-en")
+    (failed,) = [s for s in broken.steps if s.status == "failed"]
+    assert failed.duration_ms < timeout_ms / 4, (failed.step, failed.duration_ms, timeout_ms)
