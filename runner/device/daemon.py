@@ -1,11 +1,10 @@
 """The daemon's lifetime: register, heartbeat, claim for free profiles, run jobs.
 
 Each claimed job runs in its own `JobRunner` (`job_runner.py`), given only what it needs;
-the daemon keeps what outlives one job: which accounts are free, their login state, which
-profiles failed to open (those back off and are tried again before any job is claimed for
-them), and the side tasks. The outbox sender and the heartbeat are supervised
-(`common.aio.Supervisor`): if one crashes, the daemon stops claiming, lets running jobs
-reach a safe point, and exits non-zero.
+the daemon keeps what outlives one job: which accounts are free, their login state, the
+accounts held until they are ready again (`readiness.py`), and the side tasks. The outbox
+sender and the heartbeat are supervised (`common.aio.Supervisor`): if one crashes, the
+daemon stops claiming, lets running jobs reach a safe point, and exits non-zero.
 
 Shutdown: the first SIGINT/SIGTERM stops claiming and lets running jobs finish (exit 0);
 the second aborts them at their next safe point (never inside publish) and hands them back.
@@ -22,10 +21,8 @@ import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pydantic
 
@@ -33,33 +30,22 @@ from common.aio import SideTaskFailed, Supervisor, first_of
 from common.errors import (
     BrowserError,
     ConfigError,
-    DefinitionError,
     ServerError,
     ServerRejected,
     ServerUnavailable,
 )
-from contract import codes
 from contract import models as s
 from runner import __version__
 from runner.client import RetryPolicy, ServerClient
 from runner.device import identity
-from runner.device.channel import RunChannel
 from runner.device.control import JobBoard
 from runner.device.faults import Faults
-from runner.device.items import Completion, RunKey
-from runner.device.job_runner import (
-    EngineFactory,
-    JobOutcome,
-    JobParts,
-    JobRunner,
-    ProfileSource,
-    complete,
-    verify_first,
-)
-from runner.device.outbox import Intent, Outbox
+from runner.device.job_runner import EngineFactory, JobOutcome, JobParts, JobRunner
+from runner.device.outbox import Outbox
+from runner.device.readiness import DaemonProfiles, Readiness
 from runner.device.settings import Account, DaemonSettings
 from runner.device.status import StatusLine
-from runner.engine import EngineOptions, Platform, Post, Status, load_platform
+from runner.engine import EngineOptions, Platform, Status, load_platform
 
 __all__ = ["Daemon", "DaemonProfiles", "ProfileOpener"]
 
@@ -67,18 +53,8 @@ log = logging.getLogger(__name__)
 
 SENDER_BUDGET_S = 10.0
 BUSY_CLAIM_WAIT_S = 2.0
-FIRST_BACKOFF_S = 5.0  # a profile that would not open: first wait before trying again
-MAX_BACKOFF_S = 300.0
 EXIT_SIDE_TASK_FAILED = 1
 SENT_KEEP_S = 7 * 86400  # delivered results kept in the outbox, for a look back
-
-
-class DaemonProfiles(ProfileSource, Protocol):
-    """The warm browser profiles (`runner.device.profiles.Profiles`)."""
-
-    def lock(self, account: Account) -> asyncio.Lock: ...
-
-    async def close(self) -> None: ...
 
 
 ProfileOpener = Callable[[DaemonSettings], contextlib.AbstractAsyncContextManager[DaemonProfiles]]
@@ -98,17 +74,6 @@ async def browser_profiles(settings: DaemonSettings) -> AsyncIterator[DaemonProf
             yield profiles
         finally:
             await profiles.close()
-
-
-@dataclass
-class _Trouble:
-    """An account that must be made ready before a job is claimed for it: open intents to
-    settle after a crash, or a profile that would not open. Retried with backoff."""
-
-    intents: list[Intent] = field(default_factory=list)
-    not_before: float = 0.0
-    delay: float = 0.0
-    task: asyncio.Task[None] | None = None
 
 
 class Daemon:
@@ -151,7 +116,7 @@ class Daemon:
         self._busy: set[str] = set()
         self._last_post: dict[str, float] = {}
         self._login: dict[str, s.LoginState] = {}
-        self._trouble: dict[str, _Trouble] = {}
+        self.readiness: Readiness
         self._checking = False
         self._slots_changed = asyncio.Event()
         self._background: set[asyncio.Task[Any]] = set()
@@ -221,6 +186,7 @@ class Daemon:
             await self._register()
             async with self._open_profiles(self.settings) as profiles:
                 self.profiles = profiles
+                self.readiness = Readiness(profiles, self._parts, self._slots_changed.set)
                 code = await self._supervised()
         finally:
             for task in list(self._background):
@@ -358,7 +324,7 @@ class Daemon:
             running[key.split("/", 1)[0]] = running.get(key.split("/", 1)[0], 0) + 1
         free = []
         for a in self.accounts:
-            if a.key in self._busy or a.key in self._trouble:
+            if a.key in self._busy or self.readiness.held(a.key):
                 continue
             state = self._login.get(a.key)
             if state is not None and not state.logged_in:
@@ -373,7 +339,7 @@ class Daemon:
     def _next_wake(self) -> float:
         now = time.monotonic()
         ends = [t + self.settings.min_gap_s - now for t in self._last_post.values()]
-        ends += [t.not_before - now for t in self._trouble.values() if t.task is None]
+        ends += self.readiness.waits()
         return max(0.1, min([e for e in ends if e > 0], default=5.0))
 
     async def _main(self) -> None:
@@ -384,26 +350,22 @@ class Daemon:
             if tasks:
                 log.info("waiting for %d running job(s) to finish", len(tasks))
                 await asyncio.wait(tasks)  # each job task logs its own failure
-            mending = [t.task for t in self._trouble.values() if t.task is not None]
-            for task in mending:  # an intent left unsettled is settled at the next start
-                task.cancel()
-            if mending:
-                await asyncio.wait(mending)
+            await self.readiness.close()
 
     async def _claim_loop(self, tasks: set[asyncio.Task[None]]) -> None:
         backoff = 1.0
         for intent in self.outbox.open_intents():
-            key = f"{intent.platform}/{intent.account}"
-            if self._account(intent.platform, intent.account) is None:
-                log.error("job %s may have been published from %s, which has no profile "
+            account = self._account(intent.platform, intent.account)
+            if account is None:
+                log.error("job %s may have been published from %s/%s, which has no profile "
                           "here any more: look at that account before retrying it",
-                          intent.job_id, key)
+                          intent.job_id, intent.platform, intent.account)
                 continue
-            self._trouble.setdefault(key, _Trouble()).intents.append(intent)
+            self.readiness.hold_for_intent(account, intent)
         log.info("claiming jobs for %s", ", ".join(a.key for a in self.accounts))
         while not self.stopping.is_set():
             self._slots_changed.clear()  # what changes from here on re-runs this round
-            self._mend_accounts()
+            self.readiness.mend({a.key: a for a in self.accounts}, self._busy)
             free = self._free_accounts()
             if not free or len(self._busy) >= self.settings.max_parallel:
                 self.status.update(state="busy" if self._busy else "waiting (account gap)")
@@ -477,7 +439,7 @@ class Daemon:
         if outcome.status is not None:
             self.status.update(last=f"{job_id} {outcome.status.value}")
         if outcome.profile_failed:
-            self._back_off(account, "its browser profile could not open")
+            self.readiness.back_off(account, "its browser profile could not open")
         if outcome.status is Status.NEEDS_LOGIN:
             self.login_changed(account, False)
             await self.profiles.release(account)  # so `publish-runner login` can open it
@@ -486,71 +448,3 @@ class Daemon:
                         f"--account {account.name}")
         elif outcome.status is Status.SUCCEEDED:
             self.login_changed(account, True)
-
-    # ---- accounts in trouble: open intents, profiles that would not open ---------------
-
-    def _back_off(self, account: Account, why: str) -> None:
-        trouble = self._trouble.setdefault(account.key, _Trouble())
-        trouble.delay = min(MAX_BACKOFF_S, max(FIRST_BACKOFF_S, trouble.delay * 2))
-        trouble.not_before = time.monotonic() + trouble.delay
-        log.warning("%s: %s; no job is claimed for it until it opens (next try in %.0fs)",
-                    account.key, why, trouble.delay)
-
-    def _mend_accounts(self) -> None:
-        """Start, for each account in trouble whose wait is over, the work that makes it
-        ready again: settle its open intents, or just open its profile."""
-        now = time.monotonic()
-        for key, trouble in self._trouble.items():
-            if trouble.task is None and now >= trouble.not_before and key not in self._busy:
-                account = self._account(*key.split("/", 1))
-                assert account is not None
-                trouble.task = asyncio.ensure_future(self._mend(account, trouble))
-
-    async def _mend(self, account: Account, trouble: _Trouble) -> None:
-        try:
-            async with self.profiles.lock(account):
-                page = await self.profiles.page(account)
-                while trouble.intents:
-                    await self._settle(account, trouble.intents[0], page)
-                    trouble.intents.pop(0)
-        except BrowserError as exc:
-            trouble.task = None
-            self._back_off(account, f"its profile could not open ({exc})")
-        except Exception:
-            log.exception("could not make %s ready again", account.key)
-            trouble.task = None
-            self._back_off(account, "it could not be made ready")
-        else:
-            self._trouble.pop(account.key, None)
-            log.info("%s is ready: claiming jobs for it again", account.key)
-        finally:
-            self._slots_changed.set()
-
-    async def _settle(self, account: Account, intent: Intent, page: Any) -> None:
-        """A publish that began before a crash: verify it before anything else."""
-        log.warning("job %s may have been published before the daemon stopped: checking",
-                    intent.job_id)
-        channel = RunChannel(self.outbox, self.client,
-                             RunKey(intent.job_id, intent.run_id, intent.lease_token))
-        work = Path(self.work_dir) / f"intent-{intent.job_id}"
-        try:
-            platform = self.platform(intent.platform)
-        except DefinitionError as exc:
-            complete(channel, Completion.failed(
-                codes.VERIFY_IMPOSSIBLE,
-                "the daemon stopped during the publish step and the playbook can no longer "
-                f"check the account ({exc}); look at the account before retrying"))
-            return
-        options = self.engine_options(intent.platform)
-        engine = self._parts().engine(platform, options, None)
-        try:
-            settled = await verify_first(engine, channel, page,
-                                         Post(intent.text, (), intent.account), work,
-                                         platform.name)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        if not settled:
-            complete(channel, Completion.failed(
-                codes.INTERRUPTED_PUBLISH,
-                "the daemon stopped during the publish step and the post is not among the "
-                "account's recent posts; look at the account before retrying"))

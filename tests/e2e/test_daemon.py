@@ -278,3 +278,32 @@ def test_run_without_a_server_starts_the_embedded_one(tmp_path: Any, sandbox: An
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+def test_a_poisoned_outbox_row_at_the_head_does_not_stop_later_results(
+        server_factory: Any, daemon_factory: Any, sandbox: Any) -> None:
+    """The outbox of an older daemon holds, at its head, a completion the server's contract
+    refuses (a playbook code over 100 characters): it is set aside, and what follows is
+    delivered."""
+    import json
+    import sqlite3
+
+    from runner.device.outbox import Outbox
+
+    server = server_factory(**{"run-timeout": "60"})  # a loaded machine is no recovery case
+    daemon = daemon_factory(server, start=False)
+    Outbox(daemon.home / "outbox.db").close()
+    with sqlite3.connect(daemon.home / "outbox.db") as db:
+        db.execute("INSERT INTO items (job_id, run_id, lease_token, kind, payload, created_at)"
+                   " VALUES ('job_old', 'run_old', 'lease_old', 'complete', ?, 0)",
+                   (json.dumps({"outcome": "FAILED", "errorCode": "X" * 150,
+                                "errorMessage": None, "postUrl": None, "proofKinds": []}),))
+    daemon.start()
+    post = server.publish("after the poisoned row")
+    job = server.wait_job(job_of(post), "SUCCEEDED")
+    assert {p["kind"] for p in job["runs"][0]["proofs"]} == {"before_confirm", "after_publish"}
+    assert daemon.logs("out of contract")
+    with sqlite3.connect(daemon.home / "outbox.db") as db:
+        states = db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
+    assert dict(states)["dead"] == 1 and "pending" not in dict(states)
+    assert daemon.proc is not None and daemon.proc.poll() is None  # still running

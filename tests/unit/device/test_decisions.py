@@ -154,8 +154,7 @@ async def test_a_profile_that_opens_again_is_claimed_for_again(rig: Any) -> None
     job = r.server.add_job("later")
     await r.server.wait_for(lambda: job.releases)
     r.profiles.broken = None
-    trouble = r.daemon._trouble["sandbox/main"]
-    trouble.not_before = 0.0  # the backoff is over
+    r.daemon.readiness._holds["sandbox/main"].not_before = 0.0  # the backoff is over
     r.daemon._slots_changed.set()
     await r.server.wait_for(lambda: job.status is s.JobStatus.SUCCEEDED)
     assert r.engine.clicked == ["later"]
@@ -214,7 +213,7 @@ async def test_an_open_intent_on_a_busy_profile_holds_only_its_own_account(
     await r.server.wait_for(lambda: other.status is s.JobStatus.SUCCEEDED)
     assert r.engine.clicked == ["for the other account"]
     assert stuck.completions == [] and len(r.daemon.outbox.open_intents()) == 1
-    assert "sandbox/main" in r.daemon._trouble  # waits, and is tried again later
+    assert r.daemon.readiness.held("sandbox/main")  # waits, and is tried again later
     assert await r.stop() == 0
 
 
