@@ -9,6 +9,7 @@ way the real server does, so a value out of contract that reaches it fails the t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.parser
 import itertools
 import json
@@ -88,7 +89,7 @@ class FakeServer:
         async def until() -> Any:
             while not (value := check()):
                 self.changed.clear()
-                with _suppress_timeout():
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.changed.wait(), 0.05)
             return value
         return await asyncio.wait_for(until(), timeout)
@@ -153,7 +154,7 @@ class FakeServer:
             if remaining <= 0:
                 return httpx.Response(204)
             self._queued.clear()
-            with _suppress_timeout():
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._queued.wait(), remaining)
 
     def _job_call(self, job: FakeJob, action: str, request: httpx.Request) -> httpx.Response:
@@ -215,14 +216,6 @@ def _multipart(request: httpx.Request) -> dict[str, str]:
         if part.get_filename() is None:
             out[str(name)] = part.get_payload(decode=True).decode()
     return out
-
-
-class _suppress_timeout:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        return exc_type is asyncio.TimeoutError
 
 
 # ---- the engine, scripted -------------------------------------------------------------
