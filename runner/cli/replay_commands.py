@@ -170,7 +170,8 @@ def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: 
     if html_file:
         from runner.replay.html_report import to_html
 
-        reports.write(html_file, to_html(result, html_file))
+        reports.write(html_file, to_html(result, html_file, linked=lambda r: keep == "all" or (
+            keep == "failed" and not r.passed)))
     prune(result, keep)
     reports.write(out / LAST_FAILED, json.dumps(
         {"failed": [r.scenario.id for r in result.failed]}, indent=2) + "\n")

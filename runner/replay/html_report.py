@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -40,8 +41,10 @@ figcaption{font-size:12px;color:#556}
 """
 
 
-def to_html(report: ReplayReport, html_file: Path) -> str:
-    """The report page; links are relative to where `html_file` will be written."""
+def to_html(report: ReplayReport, html_file: Path,
+            linked: Callable[[ScenarioResult], bool] | None = None) -> str:
+    """The report page; links are relative to where `html_file` will be written, and only
+    for scenarios whose files stay (`linked`; default all: proofs are inlined either way)."""
     s = report.summary()
     counts = (f'<span class="badge passed">{s["passed"]} passed</span>'
               f'<span class="badge failed">{s["failed"]} failed</span>'
@@ -60,12 +63,12 @@ def to_html(report: ReplayReport, html_file: Path) -> str:
     ]
     # Failures first: that is what the reader came for.
     ordered = sorted(report.results, key=lambda r: (r.passed, r.scenario.id))
-    parts += [_scenario(r, html_file.parent) for r in ordered]
+    parts += [_scenario(r, html_file.parent, linked is None or linked(r)) for r in ordered]
     parts.append("</main></body></html>")
     return "\n".join(parts)
 
 
-def _scenario(r: ScenarioResult, base: Path) -> str:
+def _scenario(r: ScenarioResult, base: Path, link: bool) -> str:
     sc = r.scenario
     out = [f'<details id="{escape(sc.id)}"{" open" if not r.passed else ""}>',
            f'<summary><span class="badge {r.outcome}">{r.outcome}</span>'
@@ -80,11 +83,11 @@ def _scenario(r: ScenarioResult, base: Path) -> str:
     if r.fallbacks:
         out.append(f"<p>fallbacks used: {escape(', '.join(r.fallbacks))}</p>")
     links = []
-    if r.trace is not None and r.trace.exists():
+    if link and r.trace is not None and r.trace.exists():
         links.append(f'<a href="{escape(_rel(r.trace, base))}">trace</a> (open with '
                      f"<code>npx playwright show-trace {escape(_rel(r.trace, base))}</code> "
                      "or at trace.playwright.dev)")
-    if r.failure_html is not None and r.failure_html.exists():
+    if link and r.failure_html is not None and r.failure_html.exists():
         links.append(f'<a href="{escape(_rel(r.failure_html, base))}">failure HTML</a>')
     if links:
         out.append("<p>" + " · ".join(links) + "</p>")

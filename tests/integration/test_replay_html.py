@@ -77,3 +77,27 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
     (trace,) = facts["trace"]
     assert (html_file.parent / trace).resolve() == failed.trace
     assert (tmp_path / "replay-report.png").stat().st_size > 10_000
+
+
+def test_replay_html_links_only_evidence_that_stays(tmp_path: Path) -> None:
+    """`replay --html` with the default `--keep failed`: the passed scenario's folder is
+    removed after the report is written, so the page links no file of it."""
+    import re
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cases"
+    shutil.copytree(ROOT / "fixtures" / "sandbox", folder)
+    path = folder / "scenarios.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["scenarios"] = {k: v for k, v in doc["scenarios"].items() if k == "redesign-broken-en"}
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "runner", "replay", "--fixtures", str(folder),
+                           "--html", "replay-report/index.html"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = (tmp_path / "replay-report" / "index.html").read_text(encoding="utf-8")
+    assert "data:image/" in page  # its on_failure proof, inline
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert all((tmp_path / "replay-report" / h).exists() for h in hrefs), hrefs
+    assert not (tmp_path / "replay-report" / "sandbox" / "redesign-broken-en").exists()
