@@ -1,6 +1,6 @@
 """The browser seam: Playwright's start, browser discovery, launch flags and profiles.
 
-Nothing else in publish-runner calls `async_playwright()` or picks launch options; it
+Nothing else in publish-runner starts Playwright (`host.py` does) or picks launch options; it
 asks here and talks to the Playwright objects it gets back.
 
 - `start_playwright()` / `BrowserHost` — the driver (`host.py`)
