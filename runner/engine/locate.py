@@ -95,6 +95,11 @@ def build(root: Page | Locator | FrameLocator, cand: Candidate, *, locale: str,
     return loc
 
 
+def in_frame(root: Page | Locator, frame: str | None) -> Page | Locator | FrameLocator:
+    """`root`, or the iframe matching `frame` inside it."""
+    return root.frame_locator(frame) if frame else root
+
+
 @dataclass(frozen=True)
 class Resolved:
     name: str
@@ -133,10 +138,12 @@ class SelectorResolver:
         )
 
     async def _scope_root(self, name: str, depth: int = 0
-                          ) -> tuple[Page | Locator | FrameLocator | None, list[str]]:
+                          ) -> tuple[Page | Locator | None, list[str]]:
+        """Where the selector's candidates are searched before any frame: the page, or the
+        element its scope resolved to (inside whatever frame that candidate was in)."""
         sel = self.definition(name)
         if sel.scope is None:
-            return (self.page.frame_locator(sel.frame) if sel.frame else self.page), []
+            return self.page, []
         if depth > 8:
             raise SelectorNotFound(f"scope chain of {name} is too deep", self._ctx(name, []))
         found, notes = await self.round(sel.scope, depth + 1)
@@ -144,8 +151,6 @@ class SelectorResolver:
             return None, notes
         if self.on_scope is not None:
             self.on_scope(sel.scope, found.candidate)
-        if sel.frame:
-            return found.locator.frame_locator(sel.frame), []
         return found.locator, []
 
     async def try_once(self, name: str, depth: int = 0) -> Resolved | None:
@@ -179,9 +184,9 @@ class SelectorResolver:
     def _fits(sel: SelectorDef, n: int) -> bool:
         return n >= 1 if sel.many else n == sel.count
 
-    async def _try(self, root: Page | Locator | FrameLocator, sel: SelectorDef,
+    async def _try(self, root: Page | Locator, sel: SelectorDef,
                    cand: Candidate) -> tuple[Locator, int]:
-        loc = build(root, cand, locale=self.locale,
+        loc = build(in_frame(root, sel.frame_of(cand)), cand, locale=self.locale,
                     test_id_attr=self.platform.selectors.test_id_attribute)
         if sel.visible:
             loc = loc.filter(visible=True)
@@ -230,8 +235,8 @@ class SelectorResolver:
         """All candidates at once, for overlay handlers that only need to notice an element."""
         sel = self.definition(name)
         attr = self.platform.selectors.test_id_attribute
-        root = self.page.frame_locator(sel.frame) if sel.frame and not sel.scope else self.page
-        locs = [build(root, c, locale=self.locale, test_id_attr=attr) for c in sel.candidates]
+        locs = [build(in_frame(self.page, None if sel.scope else sel.frame_of(c)), c,
+                      locale=self.locale, test_id_attr=attr) for c in sel.candidates]
         union = locs[0]
         for other in locs[1:]:
             union = union.or_(other)

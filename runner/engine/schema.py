@@ -64,7 +64,8 @@ _RULES: dict[type[BaseModel], list[dict[str, Any]]] = {
         _exactly_one(*STRATEGIES),
         {"anyOf": [{"not": _given("name")}, _given("role")]},  # `name` goes with `role`
     ],
-    WaitFor: [_exactly_one("selector", "url", "any")],
+    WaitFor: [_exactly_one("selector", "url", "any"),
+              {"anyOf": [{"not": _given("into")}, _given("any")]}],  # `into` goes with `any`
     Assert: [_exactly_one("selector", "url")],
     Extract: [{"oneOf": [
         {"required": ["url"], "properties": {"url": {"const": True}}},

@@ -14,6 +14,11 @@ name only, so when a platform changes its DOM a developer edits one file, in one
           - testid: tweetTextarea_0
           - role: textbox
             name: {en: Post text, ar: نص المنشور}
+          - css: textarea
+            frame: 'iframe[title="Composer"]'   # this candidate lives in an iframe
+
+A candidate's `frame` overrides the selector's `frame` for that candidate alone;
+`frame: top` means no iframe (the top page, or the scope itself).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 STRATEGIES = ("testid", "css", "role", "label", "placeholder", "text", "xpath")
 # Strategies whose value is what a person reads on screen, and so depends on the UI locale.
 LOCALISED = ("role", "label", "placeholder", "text")
+# A candidate's `frame:` value meaning "no iframe", whatever the selector's `frame` says.
+TOP_FRAME = "top"
 
 Localised = str | dict[str, str]
 
@@ -51,6 +58,11 @@ class Candidate(_Strict):
     has_text: Localised | None = Field(
         default=None, description="keep only elements containing this text"
     )
+    frame: str | None = Field(
+        default=None,
+        description="CSS of the iframe this candidate lives in (inside `scope`), instead of "
+        f"the selector's `frame`; `{TOP_FRAME}`: no iframe (the top page or the scope itself)",
+    )
 
     @model_validator(mode="after")
     def _one_strategy(self) -> Candidate:
@@ -75,6 +87,8 @@ class Candidate(_Strict):
             text += f" name={_short(self.name)}"
         if self.has_text is not None:
             text += f" has_text={_short(self.has_text)}"
+        if self.frame is not None:
+            text += f" frame={self.frame!r}"
         return text
 
 
@@ -90,8 +104,14 @@ class SelectorDef(_Strict):
     )
     scope: str | None = Field(default=None, description="another selector to search inside")
     frame: str | None = Field(
-        default=None, description="CSS of the iframe the element lives in (inside `scope`)"
+        default=None, description="CSS of the iframe the element lives in (inside `scope`); "
+        "the default for candidates that set no `frame` of their own"
     )
+
+    def frame_of(self, cand: Candidate) -> str | None:
+        """The iframe CSS a candidate is searched in; None: no iframe."""
+        frame = cand.frame if cand.frame is not None else self.frame
+        return None if frame == TOP_FRAME else frame
     count: int = Field(default=1, ge=1, description="how many elements must match")
     many: bool = Field(default=False, description="a list: one or more elements match")
     visible: bool = Field(default=True, description="count only visible elements")

@@ -79,24 +79,54 @@ class Goto(Step):
 State = Literal["visible", "hidden", "enabled", "disabled", "attached", "detached"]
 
 
+# Names a step's `into:` cannot take: the run's own template values.
+RESERVED_VALUES = ("post", "account", "base_url", "locale", "vars")
+
+
 class WaitFor(Step):
-    """Wait for a selector's state, for a URL, or for the first of several selectors."""
+    """Wait for a selector's state, for a URL, or for the first of several selectors.
+
+    `any` with `into: NAME` records which one appeared: `NAME` becomes `{that_name: true}`,
+    so later steps branch with `when: NAME.that_name`. `fail_on` ends the wait as soon as
+    an error element shows, failing the run with `code` and the element's own text.
+    """
 
     kind = "wait_for"
     shorthand = "selector"
-    selector_fields = ("selector", "any", "progress")
+    selector_fields = ("selector", "any", "progress", "fail_on")
     selector: str | None = None
     state: State = "visible"
     url: str | None = Field(default=None, description="glob like '**/compose*'")
     any: list[str] | None = Field(default=None, description="first visible of these selectors")
+    into: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_]\w*$",
+        json_schema_extra={"not": {"enum": list(RESERVED_VALUES)}},
+        description="with `any`: a value NAME = {the selector that appeared: true}, for "
+        "`when: NAME.selector`",
+    )
     progress: str | None = Field(
         default=None, description="a selector whose text or value is logged while waiting"
     )
+    fail_on: str | None = Field(
+        default=None, description="an error selector: when it shows, the run fails at once "
+        "with its text"
+    )
+    code: str = Field(default="PLATFORM_REJECTED", max_length=100,
+                      description="the error code when `fail_on` shows")
+
+    @field_validator("into")
+    @classmethod
+    def _not_reserved(cls, value: str | None) -> str | None:
+        if value in RESERVED_VALUES:
+            raise ValueError(f"into: '{value}' is a value every run has; pick another name")
+        return value
 
     @model_validator(mode="after")
     def _one_target(self) -> WaitFor:
         if sum(x is not None for x in (self.selector, self.url, self.any)) != 1:
             raise ValueError("wait_for takes exactly one of selector, url, any")
+        if self.into is not None and self.any is None:
+            raise ValueError("`into` goes with `any` (it records which selector appeared)")
         return self
 
 
@@ -108,7 +138,11 @@ class Click(Step):
 
 
 class Type(Step):
-    """Enter text. `insert_text` (default) fires the input events rich editors listen to."""
+    """Enter text. `insert_text` (default) fires the input events rich editors listen to.
+
+    The method named is the method used; human pacing only adds a per-key rhythm to
+    `keyboard` (and pauses before steps), it never switches methods.
+    """
 
     kind = "type"
     selector: str
@@ -116,7 +150,11 @@ class Type(Step):
     method: Literal["insert_text", "keyboard", "fill", "paste"] = "insert_text"
     clear: bool = Field(default=True, description="empty the field first")
     read_back: bool = Field(default=True, description="check the field holds the text after")
-    delay_ms: int | None = Field(default=None, ge=0, description="per key, for `keyboard`")
+    delay_ms: int | None = Field(
+        default=None, ge=0,
+        description="per key, for `keyboard` (default: a human rhythm with human pacing, "
+        "none without)",
+    )
 
 
 class Upload(Step):
@@ -180,13 +218,21 @@ class Screenshot(Step):
 
 
 class Dismiss(Step):
-    """Close an overlay if it is there (cookie banner, notification prompt); else do nothing."""
+    """Close a dialog that may or may not show (cookie banner, "post now?" prompt): look for
+    it up to `within`, click `button` if it showed; its absence is never an error."""
 
     kind = "dismiss"
     shorthand = "selector"
     selector_fields = ("selector", "button")
     selector: str
     button: str | None = Field(default=None, description="what to click; default: the overlay")
+    within: float = Field(default=1.0, gt=0, description="how long to look for it: seconds, "
+                          "or '500ms', '3s'; with `optional`, the whole step's bound")
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _within(cls, value: Any) -> Any:
+        return parse_duration(value)
 
 
 class LoginWall(Step):

@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 # Steps a person takes a moment before: with human pacing, a short random pause first.
 PACED_KINDS = frozenset({"click", "type", "upload", "press"})
-# Names a step's `into:` may not take: the run's own values.
-RESERVED_VALUES = frozenset({"post", "account", "base_url", "locale", "vars"})
 
 
 class Run:
@@ -266,4 +264,4 @@ class Run:
             log.warning("fallback used: %s via candidate %d", name, candidate)
 
 
-__all__ = ["PACED_KINDS", "RESERVED_VALUES", "Run"]
+__all__ = ["PACED_KINDS", "Run"]

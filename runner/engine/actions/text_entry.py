@@ -34,13 +34,23 @@ async def field_text(loc: Locator) -> str:
     return str(value or "")
 
 
+async def _keys(run: Run, text: str, delay_ms: int | None) -> None:
+    """Per-key typing: `delay_ms` between keys, else a human rhythm with human pacing,
+    else as fast as the browser takes keys."""
+    if delay_ms is None and not run.human:
+        await run.page.keyboard.type(text)
+        return
+    for ch in text:
+        await run.page.keyboard.type(ch)
+        pause = delay_ms if delay_ms is not None else random.uniform(35, 140)
+        await asyncio.sleep(pause / 1000)
+
+
 @action("type")
 async def type_text(run: Run, step: steps.Type, timeout: float) -> Note:
     text = str(run.render(step.text))
     loc, note = await run.resolve(step.selector, timeout)
-    method = step.method
-    if method == "insert_text" and run.human:
-        method = "keyboard"
+    method = run.options.type_method or step.method  # never changed by human pacing
     if step.clear and method != "fill" and await field_text(loc):
         await loc.click(timeout=timeout * 1000)
         await run.page.keyboard.press("ControlOrMeta+A")
@@ -55,11 +65,7 @@ async def type_text(run: Run, step: steps.Type, timeout: float) -> Note:
         await loc.evaluate(PASTE_JS, text)
     else:
         await loc.focus(timeout=timeout * 1000)
-        delay = step.delay_ms
-        for ch in text:
-            await run.page.keyboard.type(ch)
-            pause = delay if delay is not None else random.uniform(35, 140)
-            await asyncio.sleep(pause / 1000)
+        await _keys(run, text, step.delay_ms)
     if step.read_back:
         got = await field_text(loc)
         if normalise(text) not in normalise(got):
