@@ -8,11 +8,11 @@ message, a reason) can cut it to size where it makes it, instead of being refuse
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 MAX_WAIT_SEC = 30
@@ -31,6 +31,20 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # A link the dashboard renders: http(s) only, never `javascript:` or `data:`.
 PostUrl = Annotated[str, StringConstraints(max_length=MAX_URL, pattern=r"(?i)^https?://\S+$")]
+
+# Instants every part can hold: a time in this range, at any offset (±14 h), is still a valid
+# UTC date and epoch timestamp (year 1 at +14:00 is not: it is year 0 in UTC, a 500 later).
+MIN_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_TIME = datetime(9999, 1, 1, tzinfo=timezone.utc)
+
+
+def _in_range(at: datetime) -> datetime:
+    if not MIN_TIME <= at <= MAX_TIME:
+        raise ValueError(f"must be between {MIN_TIME:%Y-%m-%d} and {MAX_TIME:%Y-%m-%d} UTC")
+    return at
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 # The account name used when none is given: the same in the API, the CLI and the daemon's
 # profiles (`profiles/<platform>/main`), so a post for "x" reaches the profile set up for "x".
@@ -122,7 +136,7 @@ class LoginState(Model):
     platform: Name
     account: Name = DEFAULT_ACCOUNT
     logged_in: bool
-    checked_at: AwareDatetime | None = None
+    checked_at: Instant | None = None
 
 
 class ErrorBody(Model):
@@ -147,7 +161,7 @@ class PostCreate(Model):
 
 
 class ScheduleRequest(Model):
-    scheduled_at: AwareDatetime
+    scheduled_at: Instant
 
 
 class Job(Model):
@@ -202,7 +216,7 @@ class ScheduleResponse(PostDetail):
 
 class Event(Model):
     seq: int = Field(ge=0, le=2**53)
-    at: AwareDatetime
+    at: Instant
     phase: Annotated[str, StringConstraints(max_length=MAX_PHASE)] = ""
     step: Annotated[str, StringConstraints(max_length=MAX_STEP)] = ""
     level: Annotated[str, StringConstraints(max_length=MAX_LEVEL)] = "info"

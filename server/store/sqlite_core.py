@@ -26,12 +26,22 @@ from server.store.migrate import migrate
 Row = sqlite3.Row
 
 
+_FIRST, _LAST = s.MIN_TIME.timestamp(), s.MAX_TIME.timestamp()
+
+
 def to_dt(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc)
+    return None if ts is None else must_dt(ts)
 
 
 def must_dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    """A stored epoch time as UTC. One past the contract's range (left by a version that did
+    not bound times) reads as the nearest end of it, so a page shows it instead of failing."""
+    return datetime.fromtimestamp(min(max(ts, _FIRST), _LAST), timezone.utc)
+
+
+def stored_instant(text: str) -> datetime:
+    """A stored ISO time (an event's `at`), held to the contract's range like `must_dt`."""
+    return min(max(datetime.fromisoformat(text), s.MIN_TIME), s.MAX_TIME)
 
 
 def new_id(prefix: str) -> str:

@@ -8,7 +8,7 @@ import sqlite3
 from contract import models as s
 from server import errors
 from server.states import CANCELLABLE, RETRYABLE
-from server.store.sqlite_core import SqliteCore, must_dt, to_dt
+from server.store.sqlite_core import SqliteCore, must_dt, stored_instant, to_dt
 
 
 class SqliteOps(SqliteCore):
@@ -24,7 +24,7 @@ class SqliteOps(SqliteCore):
 
     def _run_model(self, db: sqlite3.Connection, r: sqlite3.Row) -> s.Run:
         logs = [
-            s.Event(seq=e["seq"], at=e["at"], phase=e["phase"], step=e["step"],
+            s.Event(seq=e["seq"], at=stored_instant(e["at"]), phase=e["phase"], step=e["step"],
                     level=e["level"], message=e["message"])
             for e in db.execute(
                 "SELECT * FROM run_events WHERE run_id = ? ORDER BY seq", (r["id"],)

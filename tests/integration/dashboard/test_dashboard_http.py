@@ -3,6 +3,7 @@ answered with a 4xx and a message, the escalation bundle's contents."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -367,3 +368,37 @@ def test_an_upload_over_the_size_limit_is_413(dash_factory: Callable[..., Dash])
                  files={"media": ("big.png", png(size=(400, 400)) + b"\0" * 2000, "image/png")})
     assert r.status_code == 413 and "larger than 1000 bytes" in text_of(r)
     assert dash.api.get("/api/posts").json() == []
+
+
+def _write(dash: Dash, statement: str, *args: object) -> None:
+    """Change the server's database behind its back (what an older version let in)."""
+    db = dash.srv.state.settings.db
+    if db is not None and db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as pg:
+            pg.execute(statement.replace("?", "%s"), args)  # type: ignore[arg-type]
+        return
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(dash.srv.state.store.path)) as lite:  # type: ignore[attr-defined]
+        lite.execute(statement, args)
+        lite.commit()
+
+
+def test_pages_render_whatever_times_the_database_holds(dash: Dash) -> None:
+    """Issue 12, defect 6: a time no UTC date can hold (year 1 at +14:00, 9999 at -14:00)
+    stored by an older version took the devices, jobs, posts and job pages down with a 500."""
+    device = dash.device()
+    device.login(True)
+    job_id = dash.post()["jobs"][0]["id"]
+    device.run(job_id)
+    _write(dash, "UPDATE device_logins SET checked_at = ?", -62135647200.0)
+    _write(dash, "UPDATE run_events SET at = ?", "9999-12-31T23:59:59-14:00")
+    assert dash.api.get("/api/devices").status_code == 200
+    assert dash.api.get(f"/api/publishing/jobs/{job_id}").status_code == 200
+    web = dash.sign_in()
+    for page in ("/devices", "/jobs", "/posts", f"/jobs/{job_id}"):
+        r = web.get(f"{APP}{page}")
+        assert r.status_code == 200, f"{page}: {r.status_code} {text_of(r)}"
+    assert "9999-01-01" in web.get(f"{APP}/jobs/{job_id}").text  # the nearest end of the range
