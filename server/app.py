@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -96,6 +97,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        state.uptime.since = time.time()  # recovery counts silence from here at the earliest
         state.wakeup.start()
         loop_task = asyncio.create_task(
             recovery.run_loop(state.store, settings, state.wakeup, stop, uptime=state.uptime,
