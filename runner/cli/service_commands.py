@@ -179,10 +179,14 @@ def install_cmd(ctx: click.Context, role: str, config: Path | None, display: str
     if files.spec.display == "xvfb" and not Path(files.spec.xvfb_run).exists():
         raise click.UsageError(f"--display xvfb needs {files.spec.xvfb_run} "
                                "(Debian: apt-get install xvfb)")
-    files.path.parent.mkdir(parents=True, exist_ok=True)
-    if files.kind == "launchd":
-        files.log_dir.mkdir(parents=True, exist_ok=True)
-    files.path.write_bytes(files.text())
+    try:
+        files.path.parent.mkdir(parents=True, exist_ok=True)
+        if files.kind == "launchd":
+            files.log_dir.mkdir(parents=True, exist_ok=True)
+        files.path.write_bytes(files.text())
+    except OSError as exc:
+        hint = " (a --system service is installed with sudo)" if not user else ""
+        raise click.ClickException(f"cannot write {files.path}: {exc.strerror}{hint}") from exc
     click.echo(f"wrote {files.path}")
     if not files.spec.config.exists():
         click.echo(f"note: {files.spec.config} does not exist yet; the service reads its "
@@ -202,7 +206,10 @@ def uninstall_cmd(ctx: click.Context, role: str, user: bool, manager: str) -> No
         click.echo(f"not installed ({files.path} does not exist)")
         return
     _run(_manager(ctx), files.stop_commands())
-    files.path.unlink()
+    try:
+        files.path.unlink()
+    except OSError as exc:
+        raise click.ClickException(f"cannot remove {files.path}: {exc.strerror}") from exc
     click.echo(f"removed {files.path}")
     if files.kind == "systemd":
         _run(_manager(ctx), [files._systemctl("daemon-reload")])

@@ -174,3 +174,13 @@ def test_server_has_no_display_option(tmp_path: Path) -> None:
     done = service(tmp_path, Recorder(), "install", "server", "--display", "xvfb",
                    "--manager", "systemd")
     assert done.exit_code == 2 and "--display" in done.stderr
+
+
+def test_a_unit_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    env: dict[str, str | None] = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(blocked)}
+    done = CliRunner(env=env).invoke(main, ["service", "install", "--manager", "systemd",
+                                            "--no-start"], obj=Recorder())
+    assert done.exit_code == 1, done.output
+    assert done.stderr.startswith("Error: cannot write ") and "Traceback" not in done.output
