@@ -3,6 +3,8 @@ itself here; heavy imports happen inside the commands so `--help` stays fast."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Any
 
@@ -44,6 +46,10 @@ class _Group(click.Group):
             sys.exit(2)
         except click.Abort:
             click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # `publish-runner jobs | head`: the reader left; no traceback
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
 
 
