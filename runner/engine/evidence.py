@@ -7,6 +7,7 @@ phase and URL, which fixture import (`parse_failure_header`) and the sanitiser
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -68,6 +69,14 @@ class Evidence:
         self.on_proof = on_proof
 
     async def proof(self, kind: str) -> Proof:
+        if self.proof_format == "none":
+            # Replay keeping no evidence: which proofs a run takes is what it checks, not
+            # their pixels, so no screenshot is taken (a tenth of a fixture suite's time).
+            proof = Proof(kind=kind, path=self.out_dir / f"{kind}.none", sha256="", size=0,
+                          width=0, height=0, content_type="")
+            self.result.proofs = [p for p in self.result.proofs if p.kind != kind] + [proof]
+            await self.on_proof(proof)
+            return proof
         if self.static_page:  # nothing moves: skip the freeze-and-restore round trips
             png = await self.page.screenshot(type="png")
         else:
@@ -101,6 +110,20 @@ class Evidence:
         except BrowserFailure:
             return False  # the caller already traces this context
         return True
+
+    async def group(self, name: str, file: str | None = None, line: int | None = None) -> bool:
+        """Open a trace group (`playwright show-trace` nests the step's actions under it,
+        with the playbook's file:line as its source); False when the trace refused it."""
+        location = {"file": file, "line": line} if file else None
+        try:
+            await self.page.context.tracing.group(name, location=location)  # type: ignore[arg-type]
+        except BrowserFailure:
+            return False
+        return True
+
+    async def group_end(self) -> None:
+        with contextlib.suppress(BrowserFailure):
+            await self.page.context.tracing.group_end()
 
     async def stop_tracing(self, keep: bool) -> None:
         tracing = self.page.context.tracing

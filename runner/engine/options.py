@@ -35,6 +35,8 @@ class EngineOptions:
     human: bool | None = None
     # Force every `type` step to this method (tests and replay exercise each one).
     type_method: TypeMethod | None = None
+    # "webp" or "png" (re-encoded), "raw" (Playwright's PNG), "none" (no screenshot: replay
+    # keeping no evidence still records which proofs were taken).
     proof_format: str = "webp"
     trace: bool = True
     base_url: str | None = None
@@ -46,6 +48,9 @@ class EngineOptions:
     wait_scale: float = 1.0
     static_page: bool = False  # replay with scripts off: no animations, no caret to freeze
     keep_failure_html: bool = True  # replay keeps it only when asked to keep evidence
+    # A dry run on a live account: stops after `confirm` and refuses any step that could
+    # publish (runner.engine.canary states the rule).
+    canary: bool = False
 
     @classmethod
     def from_settings(cls, settings: EngineSettings | None, platform: str,

@@ -430,7 +430,7 @@ class Replayer:
         try:
             options = EngineOptions(
                 locale=sc.spec.locale, human=False, trace=self.trace and self.out_dir is not None,
-                proof_format="webp" if self.out_dir else "raw",
+                proof_format="webp" if self.out_dir else "none",
                 keep_failure_html=self.out_dir is not None,
                 static_page=not sc.spec.javascript,
                 base_url=sc.spec.base_url,
