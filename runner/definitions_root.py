@@ -56,6 +56,11 @@ class DefinitionsRoot:
     def describe(self) -> str:
         return f"definitions: {self.path} ({self.source})"
 
+    @property
+    def installed_copy(self) -> bool:
+        """The wheel's copy inside site-packages: read it, never write new fixtures there."""
+        return self.source == "package" and self.path.name == PACKAGE_FOLDER
+
 
 def _holds_definitions(folder: Path) -> bool:
     return (folder / "playbooks").is_dir() and (folder / "selectors").is_dir()

@@ -36,9 +36,13 @@ _STATE_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 
 
 def fixtures_root(root: Path | None = None) -> Path:
-    from runner.engine.definitions import project_root
+    """Where new fixtures go: never into the installed package's own copy."""
+    from runner.definitions_root import current
 
-    return (root or project_root()) / "fixtures"
+    if root is None and current().installed_copy:
+        raise ConfigError("the packaged definitions are read-only: give --out FILE, or run "
+                          "in a folder holding playbooks/ and selectors/ (or --definitions DIR)")
+    return (root or current().path) / "fixtures"
 
 
 def fixture_path(platform: str, state: str, root: Path | None = None) -> Path:

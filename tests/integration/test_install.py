@@ -133,6 +133,17 @@ def test_a_team_folder_in_the_current_directory_wins(installed: Installed) -> No
     assert proc.stderr.strip().splitlines()[-1].startswith("2 file(s)")
 
 
+def test_new_fixtures_never_go_into_the_installed_package(installed: Installed) -> None:
+    page = installed.cwd / "page.html"
+    page.write_text("<!doctype html><html><body><p>hi</p></body></html>", encoding="utf-8")
+    proc = installed.cli("fixture", "import", str(page), "--platform", "sandbox", "--state", "s")
+    assert proc.returncode == 2 and "read-only" in proc.stderr, proc.stderr
+    out = installed.cwd / "s.html"
+    proc = installed.cli("fixture", "import", str(page), "--platform", "sandbox", "--state", "s",
+                         "--out", str(out))
+    assert proc.returncode == 0 and out.is_file(), proc.stderr
+
+
 @pytest.mark.parametrize("args", [["serve"], ["demo"], ["run"]])
 def test_server_commands_say_what_to_install(installed: Installed, args: list[str]) -> None:
     proc = installed.cli(*args)

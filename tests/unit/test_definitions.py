@@ -410,6 +410,14 @@ def test_the_definitions_root_rule(tmp_path: Path) -> None:
     assert got.describe() == f"definitions: {got.path} (package)"
 
 
+def test_only_the_wheels_copy_is_read_only(tmp_path: Path) -> None:
+    from runner.definitions_root import DefinitionsRoot
+
+    assert DefinitionsRoot(tmp_path / "runner" / "_definitions", "package").installed_copy
+    assert not DefinitionsRoot(tmp_path, "package").installed_copy  # a checkout
+    assert not DefinitionsRoot(tmp_path / "_definitions", "flag").installed_copy
+
+
 def test_an_explicit_root_must_hold_playbooks(tmp_path: Path) -> None:
     from runner.definitions_root import ENV, resolve
 
