@@ -77,6 +77,7 @@ def replicas(
             log = (tmp_path / f"replica{i}.log").open("ab")
             proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log)
             group.append(Replica(f"http://127.0.0.1:{port}", proc, db))
+            started.append(group[-1])  # stopped at teardown even if a start fails below
         for i, replica in enumerate(group):
             end = time.monotonic() + STARTUP
             while True:
@@ -90,7 +91,6 @@ def replicas(
                 if time.monotonic() > end:
                     pytest.fail("replica did not start")
                 time.sleep(0.1)
-        started.extend(group)
         return group
 
     yield make
