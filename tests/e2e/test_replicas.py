@@ -80,10 +80,14 @@ def replicas(tmp_path: Path, new_database: Callable[[], str]) -> Iterator[list[S
     # is about calls crossing replicas (tests/integration/server covers recovery on both).
     options = {"claim-timeout": "60", "run-timeout": "60", "recovery-interval": "1",
                "max-attempts": "3", "db": db}
-    group = [ServerProcess(tmp_path, dict(options)).start() for _ in range(2)]
-    yield group
-    for server in group:
-        server.stop()
+    group = [ServerProcess(tmp_path, dict(options)) for _ in range(2)]
+    try:
+        for server in group:
+            server.start()
+        yield group
+    finally:
+        for server in group:
+            server.stop()
 
 
 def test_the_daemon_publishes_through_two_replicas(
