@@ -70,7 +70,7 @@ def test_every_section_is_frozen_and_refuses_unknown_keys(tmp_path: Path) -> Non
             section.__setattr__("db" if hasattr(section, "db") else "server_url", "x")
     with pytest.raises(Exception, match="frozen"):
         got.__setattr__("definitions", tmp_path)
-    with pytest.raises(ConfigError, match="server.colour"):
+    with pytest.raises(ConfigError, match=r"server\.colour"):
         load_section(ServerSettings, environ={}, flags={"colour": "blue"})
 
 
