@@ -133,10 +133,13 @@ def parse_playbook(src: Source) -> tuple[Playbook | None, list[Problem]]:
     recent = None
     if header.recent_posts is not None:
         recent = steps_of(("recent_posts",), header.recent_posts, "recent_posts")
+    discard = None
+    if header.discard is not None:
+        discard = steps_of(("discard",), header.discard, "discard")
     if problems:
         return None, problems
     return Playbook(header=header, file=src.file, phases=phases, recent_posts=recent,
-                    lines=lines), problems
+                    discard=discard, lines=lines), problems
 
 
 def parse_selector_file(src: Source) -> tuple[SelectorFile | None, dict[str, int], list[Problem]]:
@@ -171,6 +174,8 @@ def cross_check(playbook: Playbook, selectors: SelectorFile, sel_file: str,
     ]
     if playbook.recent_posts:
         sections.append((("recent_posts",), playbook.recent_posts))
+    if playbook.discard:
+        sections.append((("discard",), playbook.discard))
     for section, steps in sections:
         for index, step in enumerate(steps):
             for ref in step.selector_refs():

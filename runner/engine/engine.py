@@ -8,6 +8,7 @@ Playwright error translation (`translate.py`), selector resolution (`locate.py`)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,15 @@ if TYPE_CHECKING:
     from playwright.async_api import Page
 
     from runner.engine.definitions import Platform
+
+
+@dataclass(frozen=True)
+class CanaryOutcome:
+    """A canary's three answers: the run up to `confirm`, the discard, the recent posts."""
+
+    result: RunResult
+    discard: RecentCheck  # found True: discarded; False: the discard steps failed
+    recent: RecentCheck  # found False: nothing was posted
 
 
 class Engine:
@@ -39,8 +49,19 @@ class Engine:
     async def run(self, page: Page, post: Post, out_dir: Path) -> RunResult:
         return await self._run(page, post, out_dir).execute()
 
+    async def canary(self, page: Page, post: Post, out_dir: Path) -> CanaryOutcome:
+        """A dry run: the phases up to `confirm` in canary mode (runner.engine.canary), the
+        playbook's `discard` steps, then the recent-posts check for the canary's text."""
+        run = Run(self.platform, replace(self.options, canary=True), self.hooks, page, post,
+                  out_dir)
+        result = await run.execute()
+        discarded = await run.discard()
+        recent = await run.recent_posts()
+        return CanaryOutcome(result, discarded, recent)
+
     async def check_recent_posts(self, page: Page, post: Post, out_dir: Path) -> RecentCheck:
         return await self._run(page, post, out_dir).recent_posts()
 
 
-__all__ = ["Engine", "EngineHooks", "EngineOptions", "Post", "RecentCheck", "glob_to_regex"]
+__all__ = ["CanaryOutcome", "Engine", "EngineHooks", "EngineOptions", "Post", "RecentCheck",
+           "glob_to_regex"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import DefinitionError, Problem
+from runner.engine.canary import lint_problems as canary_lint
 from runner.engine.definitions import (
     _display,
     cross_check,
@@ -120,7 +121,7 @@ def robustness(src: Source, model: SelectorFile) -> list[Problem]:
 
 def _playbook_refs(playbook: Playbook) -> set[str]:
     refs = {r for steps in playbook.phases.values() for s in steps for r in s.selector_refs()}
-    for step in playbook.recent_posts or []:
+    for step in [*(playbook.recent_posts or []), *(playbook.discard or [])]:
         refs.update(step.selector_refs())
     for overlay in playbook.header.overlays:
         refs.add(overlay.selector)
@@ -203,6 +204,7 @@ def lint_paths(paths: list[Path] | None = None, root: Path | None = None) -> Lin
         if doc is None or doc.model is None:
             continue
         report.problems.extend(cross_check(playbook, doc.model, doc.src.file, src))
+        report.problems.extend(canary_lint(playbook, src))
         doc.used |= _playbook_refs(playbook)
 
     for doc in selector_docs.values():

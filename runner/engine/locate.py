@@ -119,11 +119,13 @@ class SelectorResolver:
     POLL_S = (0.03, 0.06, 0.1, 0.15, 0.25)
 
     def __init__(self, platform: Platform, page: Page, locale: str = "auto",
-                 on_scope: Callable[[str, int], None] | None = None) -> None:
+                 on_scope: Callable[[str, int], None] | None = None,
+                 on_found: Callable[[Resolved], None] | None = None) -> None:
         self.platform = platform
         self.page = page
         self.locale = locale
         self.on_scope = on_scope  # told which candidate won for each scope resolved
+        self.on_found = on_found  # told of every resolution (the health report)
 
     def definition(self, name: str) -> SelectorDef:
         return self.platform.selectors.selectors[name]
@@ -158,9 +160,12 @@ class SelectorResolver:
         found, _ = await self.round(name, depth)
         return found
 
-    async def round(self, name: str, depth: int = 0) -> tuple[Resolved | None, list[str]]:
+    async def round(self, name: str, depth: int = 0, since: float | None = None
+                    ) -> tuple[Resolved | None, list[str]]:
+        """One look at every candidate; `since` (perf_counter) is when the wait began, so
+        a win's elapsed time includes the waiting."""
         sel = self.definition(name)
-        start = time.perf_counter()
+        start = time.perf_counter() if since is None else since
         root, scope_notes = await self._scope_root(name, depth)
         if root is None:
             return None, [f"its scope {sel.scope} not found: {'; '.join(scope_notes)}"]
@@ -176,7 +181,10 @@ class SelectorResolver:
                     if self._fits(sel, n_j):
                         loc, n, i = loc_j, n_j, j
                         break
-                return Resolved(name, loc, i, n, (time.perf_counter() - start) * 1000), notes
+                found = Resolved(name, loc, i, n, (time.perf_counter() - start) * 1000)
+                if self.on_found is not None:
+                    self.on_found(found)
+                return found, notes
             notes.append(f"{i}. {cand.describe()} → {n} (expected {want})")
         return None, notes
 
@@ -196,8 +204,9 @@ class SelectorResolver:
         """Wait up to `timeout` seconds for the selector to resolve; raise SelectorNotFound."""
         deadline = time.monotonic() + timeout
         polls = iter(self.POLL_S)
+        since = time.perf_counter()
         while True:
-            found, notes = await self.round(name)
+            found, notes = await self.round(name, since=since)
             if found is not None:
                 return found
             remaining = deadline - time.monotonic()

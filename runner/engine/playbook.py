@@ -42,6 +42,11 @@ class PlaybookHeader(BaseModel):
     recent_posts: list[Any] | None = Field(
         default=None, description="steps that find the post among the account's recent posts"
     )
+    discard: list[Any] | None = Field(
+        default=None,
+        description="steps that leave the composer without publishing (close the dialog, "
+        "answer 'Discard'): what a canary runs after `confirm`",
+    )
     recent_posts_conclusive: bool = Field(
         default=True,
         description="false when the check can miss a live post (e.g. no captions shown): "
@@ -62,7 +67,8 @@ class Playbook(BaseModel):
     file: str
     phases: dict[str, list[Step]]
     recent_posts: list[Step] | None
-    # (phase or "recent_posts", index) → line in the file, for messages and reports.
+    discard: list[Step] | None
+    # (phase, "recent_posts" or "discard", index) → line in the file, for messages and reports.
     lines: dict[tuple[str, int], int]
 
     @property

@@ -49,6 +49,25 @@ class StepRecord:
 
 
 @dataclass
+class Lookup:
+    """How one selector resolved the first time the run needed it: the health report."""
+
+    selector: str
+    candidate: int  # 1-based index of the candidate that won
+    candidates: int  # how many the selector file gives
+    count: int  # elements it matched
+    elapsed_ms: float  # from the first look to the win (waiting included)
+    phase: str
+
+    @property
+    def fallback(self) -> bool:
+        return self.candidate > 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fallback": self.fallback}
+
+
+@dataclass
 class RunResult:
     status: Status
     error_code: str | None = None
@@ -64,6 +83,11 @@ class RunResult:
     reached_publish: bool = False
     failed_selector: str | None = None
     failed_selector_line: int | None = None
+    failed_phase: str | None = None
+    failed_tried: list[str] = field(default_factory=list)  # the candidates' outcomes
+    # selector name → its first resolution in the run, in the order they happened
+    lookups: dict[str, Lookup] = field(default_factory=dict)
+    canary: bool = False  # run in canary mode: stopped after confirm, publish refused
     duration_s: float = 0.0
     phase_durations: dict[str, float] = field(default_factory=dict)
 

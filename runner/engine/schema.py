@@ -194,6 +194,9 @@ def playbook_schema() -> dict[str, Any]:
     recent = header["properties"]["recent_posts"]
     header["properties"]["recent_posts"] = {
         "description": recent.get("description", ""), "anyOf": [steps, {"type": "null"}]}
+    discard = header["properties"]["discard"]
+    header["properties"]["discard"] = {
+        "description": discard.get("description", ""), "anyOf": [steps, {"type": "null"}]}
     return {"$schema": DRAFT, **header, "title": "publish-runner playbook", "definitions": defs}
 
 

@@ -20,11 +20,17 @@ from common.errors import LoginRequired, RunCancelled, SelectorNotFound, StepErr
 from common.logs import log_context
 from runner.engine import steps
 from runner.engine.actions import ACTIONS, Note
+from runner.engine.canary import (
+    CanaryRefused,
+    check_playbook,
+    publish_selectors,
+    refusal,
+)
 from runner.engine.evidence import Evidence
 from runner.engine.locate import Resolved, SelectorResolver
 from runner.engine.overlays import install_overlays
 from runner.engine.playbook import IRREVERSIBLE_PHASE, PHASES
-from runner.engine.result import RecentCheck, RunResult, Status, StepRecord
+from runner.engine.result import Lookup, RecentCheck, RunResult, Status, StepRecord
 from runner.engine.templates import TemplateError, render, truthy
 from runner.engine.translate import quietly, translated
 
@@ -57,8 +63,12 @@ class Run:
         header = platform.playbook.header
         self.human = header.human if options.human is None else options.human
         self.resolver = SelectorResolver(platform, page, options.locale,
-                                         on_scope=self.note_resolution)
-        self.result = RunResult(status=Status.FAILED)
+                                         on_scope=self.note_resolution,
+                                         on_found=self.note_lookup)
+        self.result = RunResult(status=Status.FAILED, canary=options.canary)
+        # In canary mode: the selectors no step may act on (runner.engine.canary).
+        self.guarded = publish_selectors(platform.playbook) if options.canary else frozenset()
+        self.tracing = False
         self.evidence = Evidence(page, out_dir, self.result, platform=platform.name,
                                  proof_format=options.proof_format,
                                  static_page=options.static_page, on_proof=hooks.on_proof)
@@ -78,11 +88,14 @@ class Run:
     async def execute(self) -> RunResult:
         started = time.perf_counter()
         tracing = self.options.trace and await self.evidence.start_tracing()
+        self.tracing = tracing
         handlers = await install_overlays(self.page, self.resolver,
                                           self.platform.playbook.header.overlays)
         failed: StepError | None = None
         with log_context(platform=self.platform.name):
             try:
+                if self.options.canary:
+                    check_playbook(self.platform.playbook)
                 await self._phases()
                 self.result.status = Status.SUCCEEDED
             except LoginRequired as exc:
@@ -99,9 +112,11 @@ class Run:
                 self.result.status = Status.FAILED
                 self.result.error_code = exc.code
                 self.result.error_message = str(exc)
+                self.result.failed_phase = exc.ctx.phase or self.phase
                 if isinstance(exc, SelectorNotFound):
                     self.result.failed_selector = exc.ctx.selector
                     self.result.failed_selector_line = exc.ctx.selector_line
+                    self.result.failed_tried = list(exc.ctx.tried)
                 await self.evidence.failure_proof()
                 if self.options.keep_failure_html:
                     await self.evidence.failure_html(self.phase)
@@ -119,6 +134,8 @@ class Run:
     async def _phases(self) -> None:
         playbook = self.platform.playbook
         for phase in PHASES:
+            if self.options.canary and phase == IRREVERSIBLE_PHASE:
+                return  # a canary ends after LAST_CANARY_PHASE: publish, verify never start
             self.phase = phase
             phase_start = time.perf_counter()
             with log_context(phase=phase):
@@ -130,7 +147,7 @@ class Run:
                     await self.hooks.checkpoint(phase)
                 await self._steps(phase, playbook.phases.get(phase, []))
                 await self.hooks.after_phase(phase)
-                if phase == "confirm":
+                if phase == "confirm" and not self.options.canary:
                     approved = await self.hooks.await_confirm(self.result.proof("before_confirm"))
                     if not approved:
                         raise RunCancelled("the operator rejected the post at confirmation")
@@ -157,43 +174,81 @@ class Run:
         return RecentCheck(found, post_url=self.result.post_url,
                            proof=self.result.proof("after_publish"), steps=self.result.steps)
 
+    async def discard(self) -> RecentCheck:
+        """Leave the composer without publishing: the playbook's `discard` steps, under the
+        canary rule whatever the options say. `found` is unused; `message` says what
+        happened (an empty message: discarded)."""
+        steps_ = self.platform.playbook.discard
+        if not steps_:
+            return RecentCheck(None, message=f"{self.platform.name} has no discard steps")
+        self.phase = "discard"
+        self.guarded = publish_selectors(self.platform.playbook)
+        try:
+            with log_context(platform=self.platform.name, phase="discard"):
+                await self._steps("discard", steps_)
+        except StepError as exc:
+            return RecentCheck(False, message=f"could not discard the draft: {exc}",
+                               steps=self.result.steps)
+        return RecentCheck(True, steps=self.result.steps)
+
     async def _steps(self, phase: str, steps_: list[steps.Step]) -> None:
-        irreversible = phase == IRREVERSIBLE_PHASE
         for index, step in enumerate(steps_):
             name = step.title()
-            with log_context(step=name):
-                if step.when is not None and not truthy(step.when, self.values):
-                    await self.record(phase, name, "skipped", time.perf_counter(), "when false")
-                    continue
-                attempts = 1 if irreversible else step.retries + 1
-                for attempt in range(1, attempts + 1):
-                    started = time.perf_counter()
-                    try:
-                        if self.human and step.kind in PACED_KINDS:
-                            await asyncio.sleep(random.uniform(0.25, 0.9))
-                        note = await self._exec(step, phase)
-                    except LoginRequired as exc:
-                        # Not a failed step: the step saw what it looks for. Never retried.
-                        await self.record(phase, name, "ok", started, str(exc))
-                        raise
-                    except StepError as exc:
-                        self._locate(exc, phase, index, step)
-                        if attempt < attempts:
-                            await self.record(phase, name, "warning", started,
-                                              f"attempt {attempt} failed, retrying: {exc}",
-                                              level="warning")
-                            continue
-                        if step.optional:
-                            await self.record(phase, name, "warning", started,
-                                              f"optional step failed: {exc}", level="warning")
-                            break
-                        await self.record(phase, name, "failed", started, str(exc),
-                                          level="error", selector=exc.ctx.selector)
-                        raise
-                    else:
-                        await self.hooks.after_step(step)
-                        await self.record(phase, name, "ok", started, *note)
+            grouped = self.tracing and await self.evidence.group(
+                f"{phase} {index + 1}: {name}", self.platform.playbook.file,
+                self.platform.playbook.lines.get((phase, index)))
+            try:
+                await self._step(phase, index, step, name)
+            except StepError as exc:
+                # Mark the failing step in the trace: a group of its own inside the step's.
+                if grouped and await self.evidence.group(f"FAILED: {exc.detail}"):
+                    await self.evidence.group_end()
+                raise
+            finally:
+                if grouped:
+                    await self.evidence.group_end()
+
+    async def _step(self, phase: str, index: int, step: steps.Step, name: str) -> None:
+        irreversible = phase == IRREVERSIBLE_PHASE
+        with log_context(step=name):
+            if step.when is not None and not truthy(step.when, self.values):
+                await self.record(phase, name, "skipped", time.perf_counter(), "when false")
+                return
+            if self.guarded and (reason := refusal(step, self.guarded)):
+                refused = CanaryRefused(reason)
+                self._locate(refused, phase, index, step)
+                await self.record(phase, name, "failed", time.perf_counter(), str(refused),
+                                  level="error")
+                raise refused
+            attempts = 1 if irreversible else step.retries + 1
+            for attempt in range(1, attempts + 1):
+                started = time.perf_counter()
+                try:
+                    if self.human and step.kind in PACED_KINDS:
+                        await asyncio.sleep(random.uniform(0.25, 0.9))
+                    note = await self._exec(step, phase)
+                except LoginRequired as exc:
+                    # Not a failed step: the step saw what it looks for. Never retried.
+                    await self.record(phase, name, "ok", started, str(exc))
+                    raise
+                except StepError as exc:
+                    self._locate(exc, phase, index, step)
+                    if attempt < attempts:
+                        await self.record(phase, name, "warning", started,
+                                          f"attempt {attempt} failed, retrying: {exc}",
+                                          level="warning")
+                        continue
+                    if step.optional:
+                        await self.record(phase, name, "warning", started,
+                                          f"optional step failed: {exc}", level="warning")
                         break
+                    await self.record(phase, name, "failed", started, str(exc),
+                                      level="error", selector=exc.ctx.selector)
+                    raise
+                else:
+                    await self.hooks.after_step(step)
+                    await self.record(phase, name, "ok", started, *note)
+                    break
 
     async def _exec(self, step: steps.Step, phase: str) -> Note:
         """Run one step's action; a Playwright error leaves as a StepError."""
@@ -255,6 +310,14 @@ class Run:
         """Note a resolution for the health report and the step log."""
         self.note_resolution(found.name, found.candidate)
         return Note(f"{found.name} via candidate {found.candidate}", found.name, found.candidate)
+
+    def note_lookup(self, found: Resolved) -> None:
+        """The first resolution of each selector, for the canary's health report."""
+        if found.name not in self.result.lookups:
+            self.result.lookups[found.name] = Lookup(
+                selector=found.name, candidate=found.candidate,
+                candidates=len(self.resolver.definition(found.name).candidates),
+                count=found.count, elapsed_ms=round(found.elapsed_ms, 1), phase=self.phase)
 
     def note_resolution(self, name: str, candidate: int) -> None:
         """Remember which candidate won; warn once per run when it was a fallback."""
