@@ -40,9 +40,14 @@ class SqliteDevices(SqliteCore):
                 "UPDATE devices SET last_seen_at = ?, current_job_id = ? WHERE id = ?",
                 (now, req.current_job_id, device_id),
             )
+            stale = False
             for state in req.login_status:
+                at = state.checked_at.timestamp() if state.checked_at else now
+                if self._newer_login(db, device_id, state, at):
+                    stale = True  # keep the newer news; the device is told to check again
+                    continue
                 self._save_login(db, device_id, state.platform, state.account, state.logged_in,
-                                 state.checked_at.timestamp() if state.checked_at else now)
+                                 at)
             cancel = [r[0] for r in db.execute(
                 "SELECT id FROM publishing_jobs WHERE locked_by_device_id = ?"
                 " AND cancel_requested = 1 ORDER BY rowid", (device_id,),
@@ -57,7 +62,7 @@ class SqliteDevices(SqliteCore):
                 ).fetchone()
                 if lost:
                     cancel.append(req.current_job_id)
-        return s.HeartbeatResponse(cancel_job_ids=cancel, check_login=bool(flag))
+        return s.HeartbeatResponse(cancel_job_ids=cancel, check_login=bool(flag) or stale)
 
     def report_login(
         self, device_id: str, req: s.LoginStatusRequest
@@ -75,7 +80,7 @@ class SqliteDevices(SqliteCore):
                 return []
             rows = db.execute(
                 "UPDATE publishing_jobs SET status = 'QUEUED', locked_by_device_id = NULL,"
-                " locked_at = NULL, lease_token = NULL, updated_at = ?"
+                " locked_at = NULL, lease_token = NULL, last_error_message = NULL, updated_at = ?"
                 " WHERE status = 'NEEDS_LOGIN' AND platform = ? AND account = ?"
                 " AND locked_by_device_id = ? RETURNING id, post_id, platform, account",
                 (now, req.platform, req.account, device_id),
@@ -127,6 +132,20 @@ class SqliteDevices(SqliteCore):
         if row is None:
             raise errors.NotFound(f"no device {device_id}")
         return row
+
+    def _newer_login(
+        self, db: sqlite3.Connection, device_id: str, state: s.LoginState, at: float
+    ) -> bool:
+        """Whether the server holds a different, later login state for this account than the
+        heartbeat does: news from another process on the device (`publish-runner login` or
+        `check-login`) the running daemon has not heard. Its reply then says `checkLogin`, so
+        the daemon checks that profile again and claims once it sees the login."""
+        known = db.execute(
+            "SELECT logged_in, checked_at FROM device_logins WHERE device_id = ?"
+            " AND platform = ? AND account = ?", (device_id, state.platform, state.account),
+        ).fetchone()
+        return (known is not None and known["checked_at"] is not None
+                and bool(known["logged_in"]) != state.logged_in and known["checked_at"] > at)
 
     def _save_login(
         self, db: sqlite3.Connection, device_id: str, platform: str, account: str,

@@ -129,7 +129,8 @@ class SqliteOps(SqliteCore):
                     "UPDATE publishing_jobs SET status = 'QUEUED', locked_by_device_id = NULL,"
                     " locked_at = NULL, lease_token = NULL, cancel_requested = 0,"
                     " confirm_decision = NULL, attempt_count = 0, updated_at = ?,"
-                    " verify_first = MAX(verify_first, ?) WHERE id = ? AND status = ?",
+                    " last_error_message = NULL, verify_first = MAX(verify_first, ?)"
+                    " WHERE id = ? AND status = ?",
                     (now, 1 if published else 0, job_id, row["status"]),
                 )
             except sqlite3.IntegrityError as exc:
