@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,10 +37,20 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def launch_args(*, headless: bool, extra: tuple[str, ...] = ()) -> list[str]:
+# Profile preferences every profile we open gets: no Translate bubble over an Arabic (or any
+# foreign-language) page, which would cover the composer in the operator's window and proofs.
+PROFILE_PREFERENCES: dict[str, Any] = {"translate": {"enabled": False}}
+
+
+def launch_args(*, headless: bool, extra: tuple[str, ...] = (), root: bool | None = None
+                ) -> list[str]:
+    """Our flags. `--no-sandbox` only as root (Chromium refuses its sandbox there); headed,
+    `--test-type` then keeps the "unsupported command-line flag" infobar off the window."""
     args = [*CLOSED_NETWORK_ARGS, *UNDETECTED_ARGS, *extra]
-    if is_root():
-        args.append("--no-sandbox")  # Chromium refuses to start its sandbox as root.
+    if is_root() if root is None else root:
+        args.append("--no-sandbox")
+        if not headless:
+            args.append("--test-type")
     if headless:
         args.append("--disable-gpu")
     return args
@@ -46,16 +58,45 @@ def launch_args(*, headless: bool, extra: tuple[str, ...] = ()) -> list[str]:
 
 def launch_options(choice: BrowserChoice, headless: bool) -> dict[str, Any]:
     """Keyword arguments for Playwright's `launch` and `launch_persistent_context`."""
+    root = is_root()
     options: dict[str, Any] = {
         "headless": headless,
-        "args": launch_args(headless=headless),
+        "args": launch_args(headless=headless, root=root),
         "ignore_default_args": IGNORED_DEFAULT_ARGS,
+        # Playwright adds `--no-sandbox` unless told the sandbox is wanted; it is, except as
+        # root (where `launch_args` adds the flag itself).
+        "chromium_sandbox": not root,
     }
     if choice.kind == "channel":
         options["channel"] = choice.channel
     elif choice.kind == "path":
         options["executable_path"] = choice.executable_path
     return options
+
+
+def quiet_profile(user_data_dir: Path) -> None:
+    """Merge `PROFILE_PREFERENCES` into a profile's preferences before it opens (a profile the
+    operator already uses keeps everything else). An unreadable file is left alone."""
+    path = user_data_dir / "Default" / "Preferences"
+    try:
+        prefs = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError):
+        log.warning("cannot read %s: translation prompts stay as they are", path)
+        return
+    if not isinstance(prefs, dict):
+        return
+    changed = False
+    for section, values in PROFILE_PREFERENCES.items():
+        current = prefs.setdefault(section, {})
+        if not isinstance(current, dict):
+            continue
+        for key, value in values.items():
+            if current.get(key) != value:
+                current[key] = value
+                changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(prefs), encoding="utf-8")
 
 
 def has_display() -> bool:
@@ -75,5 +116,6 @@ def resolve_headless(headless: bool | None) -> bool:
     return headless
 
 
-__all__ = ["CLOSED_NETWORK_ARGS", "IGNORED_DEFAULT_ARGS", "UNDETECTED_ARGS", "VIEWPORT",
-           "has_display", "is_root", "launch_args", "launch_options", "resolve_headless"]
+__all__ = ["CLOSED_NETWORK_ARGS", "IGNORED_DEFAULT_ARGS", "PROFILE_PREFERENCES",
+           "UNDETECTED_ARGS", "VIEWPORT", "has_display", "is_root", "launch_args",
+           "launch_options", "quiet_profile", "resolve_headless"]

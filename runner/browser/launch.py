@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from common.errors import BrowserError
 from runner.browser.discovery import BrowserChoice, discover
-from runner.browser.flags import VIEWPORT, launch_options
+from runner.browser.flags import VIEWPORT, launch_options, quiet_profile
 from runner.browser.host import start_playwright
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ async def launch_persistent(
 ) -> BrowserContext:
     """Open a logged-in profile. A profile cannot be opened by two browsers at once."""
     user_data_dir.mkdir(parents=True, exist_ok=True)
+    quiet_profile(user_data_dir)
     options = launch_options(choice, headless)
     options.update(context_options)
     try:
