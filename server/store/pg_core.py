@@ -30,6 +30,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from common.errors import ConfigError
 from server import errors
+from server.states import derive_post_status
 from server.store import pg_migrate
 from server.store.sqlite_core import SqliteCore
 
@@ -158,7 +159,16 @@ class PgCore(SqliteCore):
         return super()._job_row(db, job_id)
 
     def _sync_post_status(self, db: sqlite3.Connection, post_id: str) -> tuple[str, str] | None:
-        # Lock the post before reading its jobs: after the lock, every job change of a
-        # transaction that held it is visible, so the derived status is never stale.
-        db.execute("SELECT 1 FROM posts WHERE id = ? FOR UPDATE", (post_id,))
-        return super()._sync_post_status(db, post_id)
+        """The shared rule (see `SqliteCore`), with the post locked before its jobs are
+        read: after the lock, every job change of a transaction that held it is visible, so
+        the derived status is never stale."""
+        row = db.execute("SELECT status FROM posts WHERE id = ? FOR UPDATE",
+                         (post_id,)).fetchone()
+        if row is None:
+            return None
+        derived = derive_post_status(self._current_job_statuses(db, post_id))
+        if derived is None or derived.value == row[0]:
+            return None
+        db.execute("UPDATE posts SET status = ?, updated_at = ? WHERE id = ?",
+                   (derived.value, self.clock(), post_id))
+        return row[0], derived.value

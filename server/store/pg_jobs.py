@@ -32,20 +32,23 @@ class PgJobs(SqliteJobs, PgCore):
             args.append([f"{a.platform}/{a.account}" for a in accounts])
         lease = secrets.token_urlsafe(24)
         with self._tx() as db:
+            # One round trip for the claim, the device's lastSeenAt and the audit entry.
             row = db.execute(
-                "UPDATE publishing_jobs SET status = 'CLAIMED', locked_by_device_id = ?,"
-                " locked_at = ?, lease_token = ?, cancel_requested = 0,"
-                " confirm_decision = NULL, updated_at = ?"
-                f" WHERE id = (SELECT id FROM publishing_jobs WHERE {where}"
-                " ORDER BY scheduled_at, rowid LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                " AND status = 'QUEUED' RETURNING *",
-                [device_id, now, lease, now, *args],
+                f"WITH picked AS (SELECT id FROM publishing_jobs WHERE {where}"
+                " ORDER BY scheduled_at, rowid LIMIT 1 FOR UPDATE SKIP LOCKED),"
+                " claimed AS (UPDATE publishing_jobs SET status = 'CLAIMED',"
+                " locked_by_device_id = ?, locked_at = ?, lease_token = ?,"
+                " cancel_requested = 0, confirm_decision = NULL, updated_at = ?"
+                " WHERE id IN (SELECT id FROM picked) AND status = 'QUEUED' RETURNING *),"
+                " seen AS (UPDATE devices SET last_seen_at = ? WHERE id = ?"
+                " AND EXISTS (SELECT 1 FROM claimed)),"
+                " logged AS (INSERT INTO audit_log (at, action, job_id, post_id, device_id,"
+                " detail) SELECT ?, 'JOB_CLAIMED', id, post_id, ?, '{}' FROM claimed)"
+                " SELECT * FROM claimed",
+                [*args, device_id, now, lease, now, now, device_id, now, device_id],
             ).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
-            self._audit(db, "JOB_CLAIMED", job_id=row["id"], post_id=row["post_id"],
-                        device_id=device_id)
             self._sync_post_status(db, row["post_id"])
             post_row = db.execute("SELECT * FROM posts WHERE id = ?", (row["post_id"],)).fetchone()
             return s.ClaimResponse(job=self._job(row), lease_token=lease,
