@@ -244,6 +244,8 @@ class SqliteJobs(SqliteCore):
             self._require_assets(db, req.proof_asset_ids, "proofAssetIds")
             if row["status"] != "SUCCEEDED":
                 self._finish(db, row, run, req)
+            elif req.outcome is s.Outcome.SUCCEEDED and run["status"] != "SUCCEEDED":
+                self._run_succeeded_too(db, row, run, req)
             self._sync_post_status(db, row["post_id"])
             return self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
 
@@ -261,7 +263,7 @@ class SqliteJobs(SqliteCore):
             db.execute(
                 "UPDATE publishing_jobs SET status = ?, updated_at = ?, post_url = COALESCE(?,"
                 " post_url), proof_screenshot_asset_id = COALESCE(?, proof_screenshot_asset_id),"
-                " last_error_message = CASE WHEN ? = 'SUCCEEDED' THEN last_error_message"
+                " last_error_message = CASE WHEN ? = 'SUCCEEDED' THEN NULL"
                 " ELSE ? END WHERE id = ? AND lease_token = ?"
                 " AND status IN ('RUNNING', 'AWAITING_CONFIRM')",
                 (outcome, now, req.post_url, proof, outcome, message or outcome, job_id,
@@ -272,22 +274,26 @@ class SqliteJobs(SqliteCore):
                         device_id=run["device_id"], runId=run["id"], errorCode=req.error_code,
                         errorMessage=req.error_message)
         elif req.outcome is s.Outcome.SUCCEEDED:
-            # Late truth: this attempt published. Any newer attempt is told to stop.
+            # Late truth: this attempt published. Any newer attempt is told to stop, and the
+            # record says so: no timeout left on the job or on this run.
             db.execute(
                 "UPDATE publishing_jobs SET status = 'SUCCEEDED', updated_at = ?,"
-                " post_url = COALESCE(?, post_url),"
+                " last_error_message = NULL, post_url = COALESCE(?, post_url),"
                 " proof_screenshot_asset_id = COALESCE(?, proof_screenshot_asset_id),"
                 " cancel_requested = CASE WHEN status IN ('CLAIMED','RUNNING','AWAITING_CONFIRM')"
                 " THEN 1 ELSE 0 END WHERE id = ? AND status = ?",
                 (now, req.post_url, proof, job_id, status),
             )
             db.execute(
-                "UPDATE publishing_runs SET status = 'CANCELLED', ended_at = ?"
+                "UPDATE publishing_runs SET status = 'CANCELLED', ended_at = ?,"
+                " error_code = 'SUPERSEDED', error_message = ?"
                 " WHERE job_id = ? AND id <> ? AND status = 'RUNNING'",
-                (now, job_id, run["id"]),
+                (now, f"stopped: attempt {run['attempt']} reported that it had published",
+                 job_id, run["id"]),
             )
             db.execute(
-                "UPDATE publishing_runs SET status = 'SUCCEEDED', ended_at = ? WHERE id = ?",
+                "UPDATE publishing_runs SET status = 'SUCCEEDED', ended_at = ?,"
+                " error_code = NULL, error_message = NULL WHERE id = ?",
                 (now, run["id"]),
             )
             self._audit(db, "JOB_LATE_SUCCESS", job_id=job_id, post_id=row["post_id"],
@@ -304,6 +310,27 @@ class SqliteJobs(SqliteCore):
             raise errors.LeaseLost(
                 f"job {job_id} is {status}; this run's lease is no longer valid"
             )
+
+    def _run_succeeded_too(
+        self, db: sqlite3.Connection, row: sqlite3.Row, run: sqlite3.Row, req: s.CompleteRequest
+    ) -> None:
+        """Another attempt of a SUCCEEDED job reports success too (the one that published,
+        reporting late; or a newer one that verified the post is live): its run says so,
+        whatever recovery or the other attempt had marked it."""
+        now = self.clock()
+        db.execute(
+            "UPDATE publishing_runs SET status = 'SUCCEEDED', error_code = NULL,"
+            " error_message = NULL, ended_at = COALESCE(ended_at, ?) WHERE id = ?",
+            (now, run["id"]),
+        )
+        db.execute(
+            "UPDATE publishing_jobs SET last_error_message = NULL,"
+            " post_url = COALESCE(post_url, ?) WHERE id = ? AND status = 'SUCCEEDED'",
+            (req.post_url, row["id"]),
+        )
+        self._audit(db, "RUN_SUCCEEDED_LATE", job_id=row["id"], post_id=row["post_id"],
+                    device_id=run["device_id"], runId=run["id"],
+                    previousRunStatus=run["status"])
 
     def release(self, job_id: str, device_id: str, req: s.ReleaseRequest) -> s.Job:
         """A job handed back before publish: QUEUED again, its attempt not counted (nothing
