@@ -6,12 +6,18 @@ import time
 
 from contract import models as s
 from server import auth
-from server.services._base import Service, offload
+from server.services._base import Parts, Service, offload
 
 __all__ = ["Devices"]
 
 
 class Devices(Service):
+    def __init__(self, parts: Parts) -> None:
+        super().__init__(parts)
+        # token hash → device id. A device's token never changes and is never revoked, so a
+        # hit is always right; it spares every device request a trip to the store.
+        self._known: dict[str, str] = {}
+
     async def register(self, req: s.RegisterRequest) -> s.RegisterResponse:
         """Enroll a device; its token is shown only in this reply (the store keeps a hash)."""
         token = auth.new_token()
@@ -23,7 +29,13 @@ class Devices(Service):
         """The id of the device this bearer token belongs to, or None."""
         if not token:
             return None
-        return await offload(self.store.device_for_token, auth.hash_token(token))
+        token_hash = auth.hash_token(token)
+        device_id = self._known.get(token_hash)
+        if device_id is None:
+            device_id = await offload(self.store.device_for_token, token_hash)
+            if device_id is not None:
+                self._known[token_hash] = device_id
+        return device_id
 
     async def heartbeat(self, device_id: str, req: s.HeartbeatRequest) -> s.HeartbeatResponse:
         """Refresh lastSeenAt; the reply lists jobs to stop and whether to check logins."""
