@@ -8,6 +8,7 @@ Playwright error translation (`translate.py`), selector resolution (`locate.py`)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,12 +50,17 @@ class Engine:
     async def run(self, page: Page, post: Post, out_dir: Path) -> RunResult:
         return await self._run(page, post, out_dir).execute()
 
-    async def canary(self, page: Page, post: Post, out_dir: Path) -> CanaryOutcome:
+    async def canary(self, page: Page, post: Post, out_dir: Path,
+                     before_discard: Callable[[RunResult], Awaitable[None]] | None = None
+                     ) -> CanaryOutcome:
         """A dry run: the phases up to `confirm` in canary mode (runner.engine.canary), the
-        playbook's `discard` steps, then the recent-posts check for the canary's text."""
+        playbook's `discard` steps, then the recent-posts check for the canary's text.
+        `before_discard` sees the page as the run left it (a diagnosis looks at it there)."""
         run = Run(self.platform, replace(self.options, canary=True), self.hooks, page, post,
                   out_dir)
         result = await run.execute()
+        if before_discard is not None:
+            await before_discard(result)
         discarded = await run.discard()
         recent = await run.recent_posts()
         return CanaryOutcome(result, discarded, recent)

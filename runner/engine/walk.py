@@ -187,6 +187,11 @@ class Run:
             with log_context(platform=self.platform.name, phase="discard"):
                 await self._steps("discard", steps_)
         except StepError as exc:
+            if isinstance(exc, SelectorNotFound) and self.result.failed_selector is None:
+                self.result.failed_selector = exc.ctx.selector
+                self.result.failed_selector_line = exc.ctx.selector_line
+                self.result.failed_tried = list(exc.ctx.tried)
+                self.result.failed_phase = "discard"
             return RecentCheck(False, message=f"could not discard the draft: {exc}",
                                steps=self.result.steps)
         return RecentCheck(True, steps=self.result.steps)
