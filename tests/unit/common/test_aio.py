@@ -49,7 +49,7 @@ async def test_a_side_task_that_crashes_stops_the_main_task() -> None:
 
     async with Supervisor() as sup:
         sup.spawn("crasher", crash())
-        with pytest.raises(SideTaskFailed, match="crasher.*boom") as caught:
+        with pytest.raises(SideTaskFailed, match=r"crasher.*boom") as caught:
             await sup.run(main())
     assert main_cancelled and isinstance(caught.value.cause, RuntimeError)
 
@@ -57,13 +57,17 @@ async def test_a_side_task_that_crashes_stops_the_main_task() -> None:
 @pytest.mark.asyncio
 async def test_a_side_task_that_ends_early_is_a_failure_unless_it_may() -> None:
     told: list[str] = []
+    wind_down = asyncio.Event()
 
     async def main() -> str:
-        while not told:
-            await asyncio.sleep(0.005)
+        await wind_down.wait()
         return "wound down"
 
-    async with Supervisor(on_failure=lambda f: told.append(f.name)) as sup:
+    def on_failure(failure: SideTaskFailed) -> None:
+        told.append(failure.name)
+        wind_down.set()
+
+    async with Supervisor(on_failure=on_failure) as sup:
         sup.spawn("optional", asyncio.sleep(0), may_end=True)
         sup.spawn("sender", asyncio.sleep(0.02))
         with pytest.raises(SideTaskFailed, match="'sender' ended unexpectedly"):
