@@ -2,7 +2,9 @@
 
 Status labels follow the ones operators already know from the extension (NEEDS_LOGIN is
 "يحتاج تسجيل دخول", check status is "🔄 فحص الحالة"), so the playbook's wording matches
-what is on screen.
+what is on screen. The noun "post" is always منشور and the status "published" always تم النشر,
+so neither reads as the other. Words are whole labels: data (ids, handles, URLs, errors) is
+never part of a word, the templates put it beside one, isolated in `<bdi>`.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "updated": ("Updated", "آخر تحديث"),
     "created": ("Created", "أنشئ"),
     "error": ("Error", "الخطأ"),
-    "post_url": ("Published at", "رابط المنشور"),
+    "post_url": ("Post URL", "رابط المنشور"),
+    "post_text": ("Post text", "نص المنشور"),
     "verify_first": ("Verify before publishing again", "تحقق قبل إعادة النشر"),
     "runs": ("Runs", "المحاولات المنفذة"),
     "run": ("Run", "تنفيذ"),
@@ -80,6 +83,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "logins": ("Logins", "تسجيلات الدخول"),
     "logged_in": ("logged in", "مسجّل الدخول"),
     "login_unknown": ("not checked", "لم يُفحص"),
+    "checked_at": ("checked", "فُحص"),
+    "seconds_ago": ("{n} s ago", "منذ {n} ث"),
+    "id": ("ID", "المعرّف"),
+    # a job's account has no device that can publish it (posts and jobs pages)
+    "login_none": ("no device is logged in to this account", "لا جهاز مسجّل الدخول لهذا الحساب"),
+    "login_unchecked": ("login not yet checked", "لم يُفحص تسجيل الدخول بعد"),
+    # the confirm decision, beside the confirm mode
+    "decision_approved": ("confirmed", "تم التأكيد"),
+    "decision_rejected": ("rejected", "مرفوض"),
+    # runs: from start to end, in the page's reading direction
+    "arrow": ("→", "←"),
+    "open_full": ("Click the image to open it full size", "انقر الصورة لفتحها بحجمها الكامل"),
+    "newer": ("Newer", "الأحدث"),
+    "older": ("Older", "الأقدم"),
+    "page": ("Page", "الصفحة"),
     "current_job": ("Current job", "المهمة الحالية"),
     "version": ("Version", "الإصدار"),
     "action": ("Action", "الإجراء"),
@@ -118,7 +136,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "APPROVED": ("Approved", "تمت الموافقة"),
     "SCHEDULED": ("Scheduled", "مجدول"),
     "PUBLISHING": ("Publishing", "جارٍ النشر"),
-    "PUBLISHED": ("Published", "منشور"),
+    "PUBLISHED": ("Published", "تم النشر"),
     "ONLINE": ("Online", "متصل"),
     "OFFLINE": ("Offline", "غير متصل"),
     # proof kinds

@@ -8,12 +8,13 @@ Errors become a page with the matching 4xx status, never a 500.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, Request, Response
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contract import models as s
 from server import auth, errors, states
 from server.dashboard import bundle, i18n
+from server.dashboard.logins import login_notices
 from server.dashboard.sessions import (
     COOKIE,
     LANG_COOKIE,
@@ -46,6 +48,8 @@ __all__ = ["HERE", "Dashboard", "new_dashboard", "router"]
 HERE = Path(__file__).parent
 MAX_ID = 100  # the API's limit on ids in paths and filters
 LIST_LIMIT = 200  # rows a list page shows (newest first)
+AUDIT_PAGE = 50  # audit entries per page
+AUDIT_PAGES = 200  # pages the audit log goes back (older entries: the API, or a narrower filter)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; script-src 'self';"
     " style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
@@ -81,12 +85,20 @@ def _when(value: datetime | None) -> Markup:
         utc.isoformat(), utc.strftime("%Y-%m-%d %H:%M:%S UTC"))
 
 
+def _pairs(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """An audit entry's detail as key/value text: strings as they are, the rest as compact
+    JSON without escapes (Arabic stays Arabic)."""
+    return [(str(key), value if isinstance(value, str) else json.dumps(
+        value, ensure_ascii=False, separators=(", ", ": "))) for key, value in detail.items()]
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["pairs"] = _pairs
     return env
 
 
@@ -346,7 +358,8 @@ async def posts_page(request: Request) -> Response:
     devices = await svc.devices.find()
     posts = await svc.posts.find(None, LIST_LIMIT, newest_first=True)
     return render(request, "posts.html", session, posts=posts,
-                  known_targets=_known_targets(devices), poll=f"{PATH}/status.json")
+                  known_targets=_known_targets(devices), poll=f"{PATH}/status.json",
+                  notices=login_notices(devices, (j for p in posts for j in p.jobs)))
 
 
 @router.post("/posts")
@@ -375,8 +388,9 @@ async def post_page(request: Request, post_id: str) -> Response:
     svc = _svc(request)
     post = await svc.posts.get(post_id[:MAX_ID + 1])
     flags = await svc.jobs.flags()
+    devices = await svc.devices.find()
     return render(request, "post.html", session, post=post, stuck=flags.stuck,
-                  dupes=flags.duplicates,
+                  dupes=flags.duplicates, notices=login_notices(devices, post.jobs),
                   schedulable=post.status is not s.PostStatus.PUBLISHING,
                   poll=f"{PATH}/status.json?post={post.id}")
 
@@ -426,16 +440,20 @@ async def jobs_page(request: Request) -> Response:
                   statuses=list(s.JobStatus), platforms=platforms, devices=devices,
                   f_status=status.value if status else "", f_platform=platform or "",
                   f_device=device or "", f_show=show, shows=SHOW,
+                  notices=login_notices(devices, jobs),
                   poll=f"{PATH}/status.json" + (f"?{query}" if query else ""))
 
 
 async def _job_values(svc: Services, job_id: str) -> dict[str, Any]:
     job = await svc.jobs.get(job_id[:MAX_ID + 1])
     flags = await svc.jobs.flags()
+    post = await svc.posts.get(job.post_id)
+    devices = await svc.devices.find()
     before = [p for r in job.runs for p in r.proofs if p.kind is s.ProofKind.BEFORE_CONFIRM]
     waiting = (job.status is s.JobStatus.AWAITING_CONFIRM
                and job.confirm_mode is s.ConfirmMode.MANUAL and job.confirm_decision is None)
-    return {"job": job, "stuck": flags.stuck, "dupes": flags.duplicates, "waiting": waiting,
+    return {"job": job, "post": post, "notices": login_notices(devices, [job]),
+            "stuck": flags.stuck, "dupes": flags.duplicates, "waiting": waiting,
             "before_proof": before[-1] if before else None,
             "can_cancel": job.status in states.CANCELLABLE,
             "can_retry": job.status in states.RETRYABLE, "version": _version(job)}
@@ -600,7 +618,23 @@ async def audit_page(request: Request) -> Response:
     session = _require(request)
     job_id, post_id, action = _query(request, "job"), _query(request, "post"), _query(
         request, "action")
+    try:
+        page = int(request.query_params.get("page") or 1)
+    except ValueError:
+        raise errors.Invalid("page: a whole number from 1") from None
+    if not 1 <= page <= AUDIT_PAGES:
+        raise errors.Invalid(f"page: from 1 to {AUDIT_PAGES}")
+    # One entry past the page says whether an older page exists.
     entries = await _svc(request).jobs.audit(job_id=job_id, post_id=post_id, action=action,
-                                             limit=500, newest_first=True)
-    return render(request, "audit.html", session, entries=entries, f_job=job_id or "",
-                  f_post=post_id or "", f_action=action or "")
+                                             limit=page * AUDIT_PAGE + 1, newest_first=True)
+    shown = entries[(page - 1) * AUDIT_PAGE:page * AUDIT_PAGE]
+    keep = {k: v for k, v in (("job", job_id), ("post", post_id), ("action", action)) if v}
+
+    def link(to: int) -> str:
+        return f"{PATH}/audit?" + urlencode({**keep, "page": to})
+
+    return render(request, "audit.html", session, entries=shown, f_job=job_id or "",
+                  f_post=post_id or "", f_action=action or "", page=page,
+                  newer=link(page - 1) if page > 1 else "",
+                  older=link(page + 1) if len(entries) > page * AUDIT_PAGE
+                  and page < AUDIT_PAGES else "")
