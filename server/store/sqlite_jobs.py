@@ -81,11 +81,37 @@ class SqliteJobs(SqliteCore):
             raise errors.LeaseLost(f"run {run_id} belongs to an earlier lease")
         return run
 
+    def _evidence_run(
+        self, db: sqlite3.Connection, job_id: str, device_id: str, lease: str, run_id: str
+    ) -> sqlite3.Row | None:
+        """This device's own run, started with this lease, that reached the publish step: it
+        may have published, so it keeps the right to deliver its evidence (proofs, logs) after
+        its job was taken back (recovered, re-claimed). Nothing it sends moves the job."""
+        run: sqlite3.Row | None = db.execute(
+            "SELECT * FROM publishing_runs WHERE id = ? AND job_id = ? AND device_id = ?"
+            " AND lease_token = ? AND reached_publish = 1",
+            (run_id, job_id, device_id, lease),
+        ).fetchone()
+        return run
+
+    def _attachable(
+        self, db: sqlite3.Connection, job_id: str, device_id: str, lease: str, run_id: str
+    ) -> bool:
+        """Whether files may be attached to this run: the holder's run (True), or a run that
+        keeps its right to deliver evidence (False); raises otherwise (404, 403, 409)."""
+        try:
+            self._held(db, job_id, device_id, lease)
+            self._run(db, job_id, run_id, lease)
+        except (errors.Forbidden, errors.LeaseLost):
+            if self._evidence_run(db, job_id, device_id, lease, run_id) is None:
+                raise
+            return False
+        return True
+
     def check_held(self, job_id: str, device_id: str, lease: str, run_id: str) -> None:
         """Raise unless the device may attach things to this run (used before writing bytes)."""
         with self._read() as db:
-            self._held(db, job_id, device_id, lease)
-            self._run(db, job_id, run_id, lease)
+            self._attachable(db, job_id, device_id, lease, run_id)
 
     def start(self, job_id: str, device_id: str, lease: str) -> str:
         """CLAIMED → RUNNING with a new run; repeating it on the same lease returns that run."""
@@ -120,27 +146,41 @@ class SqliteJobs(SqliteCore):
             return run_id
 
     def add_events(self, job_id: str, device_id: str, req: s.EventsRequest) -> s.EventsResponse:
-        """Store new events (a repeated (run, seq) is ignored); every call counts as progress."""
+        """Store new events (a repeated (run, seq) is ignored); every call counts as progress.
+
+        A run whose job was taken back after it reached publish still has its events kept
+        (its logs say what happened), but the call is refused all the same: 409, stop."""
         now = self.clock()
+        refused: errors.ApiError | None = None
         with self._tx() as db:
-            self._held(db, job_id, device_id, req.lease_token)
-            self._run(db, job_id, req.run_id, req.lease_token)
+            try:
+                self._held(db, job_id, device_id, req.lease_token)
+                self._run(db, job_id, req.run_id, req.lease_token)
+            except (errors.Forbidden, errors.LeaseLost) as exc:
+                if self._evidence_run(db, job_id, device_id, req.lease_token,
+                                      req.run_id) is None:
+                    raise
+                refused = exc
             db.executemany(
                 "INSERT INTO run_events (run_id, seq, at, phase, step, level, message)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, seq) DO NOTHING",
                 [(req.run_id, e.seq, e.at.isoformat(), e.phase, e.step, e.level, e.message)
                  for e in req.events],
             )
-            if any(e.phase == "publish" for e in req.events):
-                db.execute("UPDATE publishing_runs SET reached_publish = 1 WHERE id = ?",
-                           (req.run_id,))
-            db.execute(
-                "UPDATE publishing_jobs SET updated_at = ? WHERE id = ? AND lease_token = ?"
-                " AND status IN ('RUNNING', 'AWAITING_CONFIRM')",
-                (now, job_id, req.lease_token),
-            )
-            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
-            job = self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+            if refused is None:
+                if any(e.phase == "publish" for e in req.events):
+                    db.execute("UPDATE publishing_runs SET reached_publish = 1 WHERE id = ?",
+                               (req.run_id,))
+                db.execute(
+                    "UPDATE publishing_jobs SET updated_at = ? WHERE id = ? AND lease_token = ?"
+                    " AND status IN ('RUNNING', 'AWAITING_CONFIRM')",
+                    (now, job_id, req.lease_token),
+                )
+                db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?",
+                           (now, device_id))
+                job = self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+        if refused is not None:
+            raise refused  # after the commit: the events stay
         return s.EventsResponse(status=job.status, cancel_requested=job.cancel_requested,
                                 confirm_decision=job.confirm_decision)
 
@@ -150,11 +190,12 @@ class SqliteJobs(SqliteCore):
     ) -> str:
         """Record a stored proof; a repeat of (run, kind, sha256) is the same proof."""
         with self._tx() as db:
-            self._run_file(db, "run_proofs", job_id, device_id, lease, run_id, kind.value, asset)
-            db.execute(
-                "UPDATE publishing_jobs SET proof_screenshot_asset_id = ? WHERE id = ?",
-                (asset.asset_id, job_id),
-            )
+            if self._run_file(db, "run_proofs", job_id, device_id, lease, run_id, kind.value,
+                              asset):
+                db.execute(
+                    "UPDATE publishing_jobs SET proof_screenshot_asset_id = ? WHERE id = ?",
+                    (asset.asset_id, job_id),
+                )
         return asset.asset_id
 
     def add_snapshot(
@@ -168,10 +209,10 @@ class SqliteJobs(SqliteCore):
         return asset.asset_id
 
     def _run_file(self, db: sqlite3.Connection, table: str, job_id: str, device_id: str,
-                  lease: str, run_id: str, kind: str, asset: s.Asset) -> None:
-        """A run's stored file (proof or snapshot), checked to belong to the holder's run."""
-        self._held(db, job_id, device_id, lease)
-        self._run(db, job_id, run_id, lease)
+                  lease: str, run_id: str, kind: str, asset: s.Asset) -> bool:
+        """A run's stored file (proof or snapshot), checked to belong to the holder's run or
+        to a run that keeps its right to deliver evidence; True for the holder's."""
+        held = self._attachable(db, job_id, device_id, lease, run_id)
         now = self.clock()
         db.execute(
             "INSERT INTO assets (id, content_type, size, created_at) VALUES (?, ?, ?, ?)"
@@ -184,6 +225,7 @@ class SqliteJobs(SqliteCore):
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, kind, sha256) DO NOTHING",
             (run_id, kind, asset.sha256, asset.asset_id, now),
         )
+        return held
 
     def awaiting_confirm(
         self, job_id: str, device_id: str, req: s.AwaitingConfirmRequest

@@ -65,3 +65,36 @@ def test_a_late_success_after_the_newer_attempt_succeeded_is_recorded_on_its_run
     runs = _runs(server, job_id)
     assert (runs[run1]["status"], runs[run1]["errorCode"]) == ("SUCCEEDED", None)
     assert runs[run2]["status"] == "SUCCEEDED"
+
+
+def test_a_run_taken_back_after_publish_keeps_the_right_to_deliver_its_evidence(
+    server: Running,
+) -> None:
+    """Issue 12, defect 2: its after-publish proof and its last events were refused with
+    LEASE_LOST and lost; the job still ended SUCCEEDED through late success without them."""
+    dev, job_id, lease1, run1, _, _ = _recovered_then_retried(server)
+    proof = dev.proof(job_id, lease1, run1, "after_publish")
+    assert proof.status_code == 200, proof.text
+    logs = dev.events(job_id, lease1, run1, "verify")
+    assert logs.status_code == 409 and "LEASE_LOST" in logs.text  # still told to stop...
+    runs = _runs(server, job_id)
+    assert [e["phase"] for e in runs[run1]["logs"]] == ["publish", "verify"]  # ...but kept
+    assert [p["kind"] for p in runs[run1]["proofs"]] == ["after_publish"]
+    late = dev.complete(job_id, lease1, run1, "SUCCEEDED", postUrl="https://x.test/p/1",
+                        proofAssetIds=[proof.json()["assetId"]])
+    assert late.status_code == 200, late.text
+    assert server.job(job_id)["proofScreenshotAssetId"] == proof.json()["assetId"]
+
+
+def test_a_run_taken_back_before_publish_delivers_nothing(server: Running) -> None:
+    server.post()
+    dev = server.device()
+    job, lease, run_id = dev.run_to()
+    assert dev.events(job["id"], lease, run_id, "compose").status_code == 200
+    [stuck] = [c for c in server.store.stuck_jobs(claimed_before=0, silent_before=FAR)
+               if c.job_id == job["id"]]
+    assert server.store.recover_running(stuck, silent_before=FAR) is not None
+    assert dev.proof(job["id"], lease, run_id, "before_confirm").status_code == 409
+    assert dev.events(job["id"], lease, run_id, "compose").status_code == 409
+    [run] = server.job(job["id"])["runs"]
+    assert (run["proofs"], [e["phase"] for e in run["logs"]]) == ([], ["compose"])
