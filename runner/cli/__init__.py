@@ -104,6 +104,7 @@ def main(log_level: str, log_format: str) -> None:
 def _register() -> None:
     from runner.cli import (
         browser_commands,
+        canary_commands,
         capture_commands,
         daemon_commands,
         db_commands,
@@ -117,7 +118,8 @@ def _register() -> None:
     from runner.cli.definitions_option import COMMANDS, add_definitions_option
     from runner.cli.extras import NEEDS_SERVER, guard
 
-    for module in (browser_commands, capture_commands, daemon_commands, db_commands,
+    for module in (browser_commands, canary_commands, capture_commands, daemon_commands,
+                   db_commands,
                    demo_commands,
                    engine_commands, replay_commands, sandbox_commands, server_commands,
                    service_commands):

@@ -17,7 +17,7 @@ __all__ = ["COMMANDS", "add_definitions_option"]
 
 # The commands that read definitions (a group's name covers its subcommands).
 COMMANDS = frozenset({"lint", "replay", "run", "publish", "login", "check-login", "capture",
-                      "fixture", "demo"})
+                      "fixture", "demo", "canary"})
 
 
 def _choose(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
