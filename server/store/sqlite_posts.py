@@ -78,11 +78,9 @@ class SqlitePosts(SqliteCore):
                 target = s.Target.model_validate(t)
                 key = f"{post_id}:{target.platform}:{when}"
                 warnings += self._schedule_target(db, post_id, target, key, ts, max_attempts)
-                if not self._has_logged_in_device(db, target, now - online_window):
-                    warnings.append(
-                        f"no online device has a logged-in profile for"
-                        f" {target.platform}/{target.account}"
-                    )
+                warning = self._login_warning(db, target, now - online_window)
+                if warning:
+                    warnings.append(warning)
             db.execute(
                 "UPDATE posts SET status = 'SCHEDULED', warnings = ?, updated_at = ?"
                 " WHERE id = ?",
@@ -141,18 +139,32 @@ class SqlitePosts(SqliteCore):
         self._audit(db, "JOB_CREATED", job_id=job_id, post_id=post_id, idempotencyKey=key)
         return []
 
-    def _has_logged_in_device(
+    def _login_warning(
         self, db: sqlite3.Connection, target: s.Target, seen_after: float
-    ) -> bool:
-        return (
-            db.execute(
-                "SELECT 1 FROM devices d JOIN device_logins l ON l.device_id = d.id"
-                " WHERE d.last_seen_at >= ? AND l.platform = ? AND l.account = ?"
-                " AND l.logged_in = 1 LIMIT 1",
-                (seen_after, target.platform, target.account),
-            ).fetchone()
-            is not None
-        )
+    ) -> str | None:
+        """None when an online device is logged in for the target. An online device that
+        carries the account but has not checked its login yet is said as such: that is not
+        the same as no device, and it resolves itself at the device's first check."""
+        rows = db.execute(
+            "SELECT d.name, d.accounts, l.logged_in FROM devices d LEFT JOIN device_logins l"
+            " ON l.device_id = d.id AND l.platform = ? AND l.account = ?"
+            " WHERE d.last_seen_at >= ? ORDER BY d.created_at, d.id",
+            (target.platform, target.account, seen_after),
+        ).fetchall()
+        key = f"{target.platform}/{target.account}"
+        unchecked = []
+        for r in rows:
+            if r["logged_in"] is not None and bool(r["logged_in"]):
+                return None
+            carries = any(a.get("platform") == target.platform
+                          and a.get("account") == target.account
+                          for a in json.loads(r["accounts"]))
+            if r["logged_in"] is None and carries:
+                unchecked.append(str(r["name"]))
+        if unchecked:
+            return (f"the login for {key} is not yet checked on online device"
+                    f" {', '.join(unchecked)}: it is published once the device sees the login")
+        return f"no online device has a logged-in profile for {key}"
 
     def get_post(self, post_id: str) -> s.PostDetail:
         with self._read() as db:

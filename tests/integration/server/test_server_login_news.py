@@ -77,3 +77,16 @@ def test_requeue_after_login_and_success_clear_the_error(server: Running) -> Non
     done = server.job(job["id"])
     assert done["status"] == "SUCCEEDED"
     assert done.get("lastErrorMessage") is None
+
+
+def test_scheduling_warning_says_not_yet_checked_for_an_online_unchecked_device(
+        server: Running) -> None:
+    dev = server.device("laptop", accounts=[{"platform": "x", "account": "main"}])
+    dev.heartbeat()  # online, has not checked its login yet
+    (warning,) = server.post()["warnings"]
+    assert "not yet checked" in warning and "laptop" in warning and "x/main" in warning
+    assert "no online device" not in warning
+    dev.login_status("x", "main", False)
+    assert server.post()["warnings"] == ["no online device has a logged-in profile for x/main"]
+    dev.login_status("x", "main", True)
+    assert server.post()["warnings"] == []
