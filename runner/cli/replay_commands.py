@@ -119,11 +119,13 @@ async def _pause(page: Any, result: ScenarioResult) -> None:
 @click.option("--browser", "browser_pref", envvar="PUBLISH_RUNNER_BROWSER")
 @click.option("--type-method", type=click.Choice(["insert_text", "keyboard", "fill", "paste"]),
               help="Every `type` step uses this method (default: the one each step names).")
+@click.option("--suggest", is_flag=True,
+              help="For a selector that did not resolve, print near matches on the page.")
 def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: tuple[str, ...],
                last_failed: bool, as_json: bool, junit: Path | None, html_file: Path | None,
                out: Path, keep: str, report: bool, annotations: bool | None,
                workers: int | None, root: Path | None, headed: bool, pause_on_failure: bool,
-               browser_pref: str | None, type_method: Any) -> None:
+               browser_pref: str | None, type_method: Any, suggest: bool) -> None:
     """Replay each fixture scenario through the real playbook and engine, in Chromium with
     the network closed."""
     from runner.engine.definitions import project_root
@@ -157,7 +159,8 @@ def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: 
         result = asyncio.run(run_replay(
             scenarios, out_dir=out, workers=workers, root=definitions, on_result=progress,
             trace=keep != "none", browser_preference=browser_pref, headless=not headed,
-            pause=_pause if pause_on_failure else None, type_method=type_method))
+            pause=_pause if pause_on_failure else None, type_method=type_method,
+            suggest=suggest))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -181,6 +184,13 @@ def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: 
         click.echo(reports.to_json(result, fixtures=str(folder), report_folder=str(out)))
     else:
         click.echo(reports.table(result))
+        for r in result.results:
+            if r.suggestions:
+                click.echo(f"\nnear matches for {r.failed_selector} ({r.scenario.id}); paste "
+                           "one under its candidates: and replay:")
+                for s in r.suggestions:
+                    click.echo(f"  {s['rank']}. {s['yaml']}   # {s['element']}: "
+                               f"{', '.join(s['reasons'])}")
     if report:
         names = sorted({sc.platform for sc in scenarios})
         click.echo("\nselector health\n" + reports.health(

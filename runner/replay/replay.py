@@ -76,6 +76,9 @@ class ScenarioResult:
     phase_durations: dict[str, float] = field(default_factory=dict)
     failed_selector: str | None = None
     broken: bool = False
+    # With `suggest`: near matches for the selector that did not resolve (dicts of
+    # runner.engine.diagnose.Suggestion.as_dict), printed, never used to publish.
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -106,6 +109,7 @@ class ScenarioResult:
             "file": sc.file,
             "line": sc.line,
             "evidence": [display_path(p) for p in self.evidence()],
+            "suggestions": self.suggestions,
             "steps": [
                 {"phase": s.phase, "step": s.step, "status": s.status,
                  "duration_ms": s.duration_ms, "message": s.message,
@@ -329,7 +333,8 @@ class Replayer:
     def __init__(self, browser: Browser, *, root: Path | None = None, out_dir: Path | None = None,
                  workers: int | None = None, trace: bool = False,
                  on_result: Callable[[ScenarioResult], None] | None = None,
-                 pause: PauseHook | None = None, type_method: TypeMethod | None = None) -> None:
+                 pause: PauseHook | None = None, type_method: TypeMethod | None = None,
+                 suggest: bool = False) -> None:
         self.browser = browser
         self.root = root or project_root()
         self.out_dir = out_dir
@@ -344,6 +349,7 @@ class Replayer:
         self._idle: dict[tuple[bool, str], list[_Slot]] = {}
         self._slots: list[_Slot] = []
         self._pages: dict[Path, bytes] = {}
+        self.suggest = suggest  # near matches for a selector that did not resolve
 
     @staticmethod
     def _key(sc: LoadedScenario) -> tuple[bool, str]:
@@ -454,6 +460,12 @@ class Replayer:
                 phase_durations=dict(result.phase_durations),
                 failed_selector=result.failed_selector,
             )
+            if mismatches and self.suggest and result.failed_selector is not None:
+                from runner.canary.run import diagnose_on_page
+
+                found = await diagnose_on_page(page, platform, result.failed_selector,
+                                               self.root, locale=sc.spec.locale)
+                res.suggestions = [s.as_dict() for s in found]
             if mismatches and self.pause is not None:
                 await self.pause(page, res)  # the failing page, before anything reuses it
         finally:
