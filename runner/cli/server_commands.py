@@ -194,13 +194,32 @@ def jobs(status: str | None, config: Path | None, server_url: str | None,
     """List publishing jobs."""
     from contract import models as s
 
-    async def go() -> list[s.Job]:
+    async def go() -> tuple[list[s.Job], list[s.Device]]:
         async with _operator(config, server_url, operator_token) as client:
             found: list[s.Job] = await client.list_jobs(
                 status=s.JobStatus(status) if status else None, limit=1000)
-            return found
+            known: list[s.Device] = [] if as_json else await client.devices()
+            return found, known
 
-    _show(_run(go), as_json, lambda js: "\n".join(_job_line(j) for j in js) or "no jobs")
+    found, known = _run(go)
+    notes = _login_notes(known, found)
+    _show(found, as_json, lambda js: "\n".join(
+        _job_line(j) + notes.get(j.id, "") for j in js) or "no jobs")
+
+
+LOGIN_NOTES = {"login_none": "no device is logged in to {target}",
+               "login_unchecked": "the login for {target} is not yet checked"}
+
+
+def _login_notes(devices: list[Any], jobs: list[Any]) -> dict[str, str]:
+    """Job id → what the dashboard says of a waiting job whose account no device can publish
+    (the same rule: `server.dashboard.logins`)."""
+    from server.dashboard.logins import login_notices
+
+    by_id = {j.id: j for j in jobs}
+    return {job_id: "  (" + LOGIN_NOTES[word].format(
+                target=f"{by_id[job_id].platform}/{by_id[job_id].account}") + ")"
+            for job_id, word in login_notices(devices, jobs).items()}
 
 
 @click.command()

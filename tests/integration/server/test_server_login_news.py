@@ -8,8 +8,9 @@ and `lastErrorMessage` from an earlier attempt stayed on a re-queued or succeede
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from conftest import Running
+from conftest import OPERATOR, Running
 
 
 def _state(logged_in: bool, ago: float) -> dict[str, object]:
@@ -90,3 +91,29 @@ def test_scheduling_warning_says_not_yet_checked_for_an_online_unchecked_device(
     assert server.post()["warnings"] == ["no online device has a logged-in profile for x/main"]
     dev.login_status("x", "main", True)
     assert server.post()["warnings"] == []
+
+
+def test_jobs_command_says_when_no_device_can_publish_a_job(server: Running,
+                                                            tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from runner.cli import main
+
+    dev = server.device("laptop", accounts=[{"platform": "x", "account": "main"}])
+    (waiting,) = server.post()["jobs"]
+    (orphan,) = server.post([("x", "brand")])["jobs"]
+    env = {"PUBLISH_RUNNER_HOME": str(tmp_path), "PUBLISH_RUNNER_CONFIG": str(tmp_path / "n.yaml")}
+
+    def lines() -> dict[str, str]:
+        result = CliRunner().invoke(main, ["jobs", "--server-url", server.url,
+                                           "--operator-token", OPERATOR], env=env)
+        assert result.exit_code == 0, result.output
+        return {line.split()[0]: line for line in result.output.splitlines()}
+
+    found = lines()
+    assert found[waiting["id"]].endswith("(the login for x/main is not yet checked)")
+    assert found[orphan["id"]].endswith("(no device is logged in to x/brand)")
+    dev.login_status("x", "main", True)
+    found = lines()
+    assert "(" not in found[waiting["id"]]
+    assert found[orphan["id"]].endswith("(no device is logged in to x/brand)")
