@@ -24,6 +24,7 @@ MAX_PHASE = 100
 MAX_STEP = 200
 MAX_LEVEL = 20
 MAX_PROOFS = 20  # proofAssetIds of one completion
+MAX_CLAIMED_URLS = 500  # VerifyHint.claimedUrls: the newest URLs of the account
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.@+-]+$")]
 Text = Annotated[str, StringConstraints(max_length=MAX_MESSAGE)]
@@ -302,10 +303,26 @@ class ClaimRequest(Model):
     wait_sec: float = Field(0, ge=0, le=MAX_WAIT_SEC)
 
 
+class VerifyHint(Model):
+    """What a verify-first check needs to tell this job's post from another one with the
+    same text (issue 12, defect 1): a post older than the earliest publish attempt, or one
+    whose URL another job already holds, is not this job's."""
+
+    publish_started_at: datetime | None = Field(
+        None, description="When the earliest attempt of this job that reached the publish "
+        "step started (server clock, a lower bound of that attempt's click)")
+    claimed_urls: list[str] = Field(
+        default_factory=list, max_length=MAX_CLAIMED_URLS,
+        description="postUrls that other jobs on this platform and account already hold")
+
+
 class ClaimResponse(Model):
     job: Job
     lease_token: str
     post: Post
+    verify: VerifyHint | None = Field(
+        None, description="Set when job.verifyFirst is: what a found post must satisfy to "
+        "count as this job's (additive; older devices ignore it)")
 
 
 class LeaseRequest(Model):

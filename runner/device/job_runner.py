@@ -172,7 +172,10 @@ class JobRunner:
             channel.complete(Completion.failed(codes.MEDIA_UNAVAILABLE,
                                                f"could not download the media: {exc}"))
             return JobOutcome(status=Status.FAILED)
-        post = Post(text=self.claim.post.text, media=tuple(media), account=job.account)
+        hint = self.claim.verify  # what tells this job's post from another with its text
+        post = Post(text=self.claim.post.text, media=tuple(media), account=job.account,
+                    not_before=hint.publish_started_at if hint else None,
+                    claimed_urls=frozenset(hint.claimed_urls) if hint else frozenset())
         try:
             page = await parts.profiles.page(self.account)
         except BrowserError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ class Post:
     text: str
     media: tuple[Path, ...] = ()
     account: str = "main"
+    # For the recent-posts check of a retry (issue 12, defect 1): a post the platform dates
+    # before `not_before`, or whose URL is in `claimed_urls` (another job's), is not this one.
+    not_before: datetime | None = None
+    claimed_urls: frozenset[str] = frozenset()
 
     def values(self) -> dict[str, Any]:
         """`post.*` in templates and `when:` conditions."""

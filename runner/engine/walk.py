@@ -167,6 +167,9 @@ class Run:
         except StepError as exc:
             return RecentCheck(None, message=f"could not check recent posts: {exc}",
                                steps=self.result.steps)
+        ambiguous = self.values["vars"].get("ambiguous")
+        if ambiguous:  # find_post saw several candidates: an operator decides, not a guess
+            return RecentCheck(None, message=str(ambiguous), steps=self.result.steps)
         found = bool(self.values["vars"].get("found"))
         if not found and not self.platform.playbook.header.recent_posts_conclusive:
             return RecentCheck(None, message=f"{self.platform.name}'s recent posts cannot show "

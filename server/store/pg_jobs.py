@@ -52,4 +52,5 @@ class PgJobs(SqliteJobs, PgCore):
             self._sync_post_status(db, row["post_id"])
             post_row = db.execute("SELECT * FROM posts WHERE id = ?", (row["post_id"],)).fetchone()
             return s.ClaimResponse(job=self._job(row), lease_token=lease,
-                                   post=self._post(db, post_row))
+                                   post=self._post(db, post_row),
+                                   verify=self._verify_hint(db, row))

@@ -11,7 +11,7 @@ import sqlite3
 
 from contract import models as s
 from server import errors
-from server.store.sqlite_core import SqliteCore, new_id
+from server.store.sqlite_core import SqliteCore, must_dt, new_id
 
 LIVE_RUN_JOB = ("RUNNING", "AWAITING_CONFIRM")
 
@@ -53,7 +53,29 @@ class SqliteJobs(SqliteCore):
             self._sync_post_status(db, row["post_id"])
             post_row = db.execute("SELECT * FROM posts WHERE id = ?", (row["post_id"],)).fetchone()
             return s.ClaimResponse(job=self._job(row), lease_token=lease,
-                                   post=self._post(db, post_row))
+                                   post=self._post(db, post_row),
+                                   verify=self._verify_hint(db, row))
+
+    def _verify_hint(self, db: sqlite3.Connection, row: sqlite3.Row) -> s.VerifyHint | None:
+        """For a job that must verify first: when its earliest attempt that reached publish
+        started (any attempt when none is marked), and the URLs other jobs of the same
+        platform and account hold, so a post with the same text is not taken for this one's.
+        Plain SQL both backends read alike."""
+        if not row["verify_first"]:
+            return None
+        started = db.execute(
+            "SELECT MIN(started_at) AS t FROM publishing_runs WHERE job_id = ?"
+            " AND reached_publish = 1", (row["id"],)).fetchone()["t"]
+        if started is None:
+            started = db.execute("SELECT MIN(started_at) AS t FROM publishing_runs"
+                                 " WHERE job_id = ?", (row["id"],)).fetchone()["t"]
+        urls = [r["post_url"] for r in db.execute(
+            "SELECT post_url FROM publishing_jobs WHERE platform = ? AND account = ?"
+            " AND id <> ? AND post_url IS NOT NULL ORDER BY updated_at DESC LIMIT ?",
+            (row["platform"], row["account"], row["id"], s.MAX_CLAIMED_URLS))]
+        return s.VerifyHint(
+            publish_started_at=None if started is None else must_dt(float(started)),
+            claimed_urls=urls)
 
     # --- holding a job -------------------------------------------------------------------
 
