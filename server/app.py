@@ -23,7 +23,7 @@ from server.assets import AssetFiles
 from server.runtime import ServerState
 from server.services import Parts, Services
 from server.settings import ServerSettings
-from server.store import Store, open_store
+from server.store import Shared, Store, open_store
 from server.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def create_app(
         wakeup=Wakeup(the_store),
         assets=AssetFiles(data_dir / "assets", max_bytes=settings.max_asset_bytes),
         uptime=recovery.Uptime(),
+        offload_store=isinstance(the_store, Shared),  # see services._base: measured
     )
     state = ServerState(
         settings=settings, store=parts.store, wakeup=parts.wakeup, assets=parts.assets,

@@ -6,7 +6,7 @@ import time
 
 from contract import models as s
 from server import auth
-from server.services._base import Parts, Service, offload
+from server.services._base import Parts, Service
 
 __all__ = ["Devices"]
 
@@ -21,7 +21,7 @@ class Devices(Service):
     async def register(self, req: s.RegisterRequest) -> s.RegisterResponse:
         """Enroll a device; its token is shown only in this reply (the store keeps a hash)."""
         token = auth.new_token()
-        device_id = await offload(self.store.register_device, req, auth.hash_token(token))
+        device_id = await self.call(self.store.register_device, req, auth.hash_token(token))
         return s.RegisterResponse(device_id=device_id, device_token=token,
                                   heartbeat_interval_sec=self.settings.heartbeat_interval)
 
@@ -32,30 +32,30 @@ class Devices(Service):
         token_hash = auth.hash_token(token)
         device_id = self._known.get(token_hash)
         if device_id is None:
-            device_id = await offload(self.store.device_for_token, token_hash)
+            device_id = await self.call(self.store.device_for_token, token_hash)
             if device_id is not None:
                 self._known[token_hash] = device_id
         return device_id
 
     async def heartbeat(self, device_id: str, req: s.HeartbeatRequest) -> s.HeartbeatResponse:
         """Refresh lastSeenAt; the reply lists jobs to stop and whether to check logins."""
-        return await offload(self.store.heartbeat, device_id, req)
+        return await self.call(self.store.heartbeat, device_id, req)
 
     async def report_login(
         self, device_id: str, req: s.LoginStatusRequest
     ) -> s.LoginStatusResponse:
         """Logged in again: this device's NEEDS_LOGIN jobs for that account go back to QUEUED
         and wake waiting claims."""
-        requeued = await offload(self.store.report_login, device_id, req)
+        requeued = await self.call(self.store.report_login, device_id, req)
         self.wakeup.notify(r.target for r in requeued)
         return s.LoginStatusResponse(requeued_job_ids=[r.job_id for r in requeued])
 
     async def check_login(self, device_id: str) -> s.CheckLoginResponse:
         """Ask the device to verify its logins; its next heartbeat reply says so."""
-        await offload(self.store.request_check_login, device_id)
+        await self.call(self.store.request_check_login, device_id)
         return s.CheckLoginResponse(device_id=device_id, check_login=True)
 
     async def find(self) -> list[s.Device]:
         """ONLINE means seen within `online_window` seconds (2 minutes by default)."""
-        return await offload(self.store.list_devices,
+        return await self.call(self.store.list_devices,
                              online_after=time.time() - self.settings.online_window)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from contract import models as s
 from server import recovery
-from server.services._base import Service, offload
+from server.services._base import Service
 
 __all__ = ["Flags", "Jobs"]
 
@@ -24,19 +24,19 @@ class Flags:
 class Jobs(Service):
     async def get(self, job_id: str) -> s.JobDetail:
         """The job with its runs, each with its logs, proofs and snapshots."""
-        return await offload(self.store.get_job, job_id)
+        return await self.call(self.store.get_job, job_id)
 
     async def find(
         self, *, status: s.JobStatus | None = None, platform: str | None = None,
         post_id: str | None = None, device_id: str | None = None, limit: int = 100,
         newest_first: bool = False,
     ) -> list[s.Job]:
-        return await offload(self.store.list_jobs, status=status, platform=platform,
+        return await self.call(self.store.list_jobs, status=status, platform=platform,
                              post_id=post_id, device_id=device_id, limit=limit,
                              newest_first=newest_first)
 
     async def flags(self) -> Flags:
-        return await offload(self._flags)
+        return await self.call(self._flags)
 
     def _flags(self) -> Flags:
         claimed_before, silent_before = recovery.cutoffs(
@@ -47,12 +47,12 @@ class Jobs(Service):
 
     async def cancel(self, job_id: str) -> s.Job:
         """Any live job → CANCELLED; its device learns it from events and heartbeat replies."""
-        return await offload(self.store.cancel, job_id)
+        return await self.call(self.store.cancel, job_id)
 
     async def retry(self, job_id: str) -> s.Job:
         """FAILED, NEEDS_LOGIN or CANCELLED → QUEUED (verifyFirst if a run reached publish);
         a job already due wakes a waiting claim."""
-        job = await offload(self.store.retry, job_id)
+        job = await self.call(self.store.retry, job_id)
         if job.scheduled_at.timestamp() <= time.time():
             self.wakeup.notify([s.Target(platform=job.platform, account=job.account)])
         self.wakeup.rearm()
@@ -60,11 +60,11 @@ class Jobs(Service):
 
     async def confirm(self, job_id: str, approve: bool) -> s.Job:
         """Answer a manual confirm: approve lets the device publish, reject cancels the job."""
-        return await offload(self.store.confirm, job_id, approve)
+        return await self.call(self.store.confirm, job_id, approve)
 
     async def audit(
         self, *, job_id: str | None = None, post_id: str | None = None,
         action: str | None = None, limit: int = 500, newest_first: bool = False,
     ) -> list[s.AuditEntry]:
-        return await offload(self.store.list_audit, job_id=job_id, post_id=post_id,
+        return await self.call(self.store.list_audit, job_id=job_id, post_id=post_id,
                              action=action, limit=limit, newest_first=newest_first)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from contract import models as s
 from server import states
-from server.services._base import Service, offload
+from server.services._base import Service
 
 __all__ = ["Posts"]
 
@@ -15,31 +15,31 @@ __all__ = ["Posts"]
 class Posts(Service):
     async def create(self, req: s.PostCreate) -> s.PostDetail:
         """A post in DRAFT; its media must be uploaded assets."""
-        return await offload(self.store.create_post, req)
+        return await self.call(self.store.create_post, req)
 
     async def get(self, post_id: str) -> s.PostDetail:
-        return await offload(self.store.get_post, post_id)
+        return await self.call(self.store.get_post, post_id)
 
     async def find(
         self, status: s.PostStatus | None = None, limit: int = 100, *,
         newest_first: bool = False,
     ) -> list[s.PostDetail]:
-        return await offload(self.store.list_posts, status, limit, newest_first=newest_first)
+        return await self.call(self.store.list_posts, status, limit, newest_first=newest_first)
 
     async def submit(self, post_id: str) -> s.PostDetail:
         """DRAFT → PENDING_APPROVAL."""
         allowed, to = states.POST_SUBMIT
-        return await offload(self.store.transition_post, post_id, set(allowed), to)
+        return await self.call(self.store.transition_post, post_id, set(allowed), to)
 
     async def approve(self, post_id: str) -> s.PostDetail:
         """PENDING_APPROVAL → APPROVED."""
         allowed, to = states.POST_APPROVE
-        return await offload(self.store.transition_post, post_id, set(allowed), to)
+        return await self.call(self.store.transition_post, post_id, set(allowed), to)
 
     async def schedule(self, post_id: str, at: datetime) -> s.ScheduleResponse:
         """One job per target (idempotent by `{postId}:{platform}:{scheduledAt}`). Jobs due
         now wake a waiting claim each; later ones are left to the wake-up timer."""
-        post = await offload(
+        post = await self.call(
             self.store.schedule, post_id, at, max_attempts=self.settings.max_attempts,
             online_window=self.settings.online_window,
         )

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from contract import models as s
 from server.assets import IMAGE_TYPES, SNAPSHOT_TYPES, Reader
-from server.services._base import Service, offload
+from server.services._base import Service
 from server.wakeup import matcher
 
 __all__ = ["Runs"]
@@ -32,7 +32,7 @@ class Runs(Service):
         with self.wakeup.listen(matcher(req.platforms, req.accounts)) as ear:
             while True:
                 ear.arm()
-                got = await offload(self.store.claim, device_id, req.platforms, req.accounts)
+                got = await self.call(self.store.claim, device_id, req.platforms, req.accounts)
                 if got is not None:
                     return got
                 remaining = deadline - loop.time()
@@ -45,13 +45,13 @@ class Runs(Service):
 
     async def start(self, job_id: str, device_id: str, lease: str) -> str:
         """CLAIMED → RUNNING with a new run (repeating it returns the same run)."""
-        return await offload(self.store.start, job_id, device_id, lease)
+        return await self.call(self.store.start, job_id, device_id, lease)
 
     async def events(
         self, job_id: str, device_id: str, req: s.EventsRequest
     ) -> s.EventsResponse:
         """Idempotent by (runId, seq); every call is progress."""
-        return await offload(self.store.add_events, job_id, device_id, req)
+        return await self.call(self.store.add_events, job_id, device_id, req)
 
     async def add_proof(
         self, job_id: str, device_id: str, *, lease: str, run_id: str, kind: s.ProofKind,
@@ -59,9 +59,9 @@ class Runs(Service):
     ) -> str:
         """A screenshot (PNG, JPEG, WebP); idempotent by (runId, kind, sha256). Checked as
         the holder's before a byte is stored."""
-        await offload(self.store.check_held, job_id, device_id, lease, run_id)
+        await self.call(self.store.check_held, job_id, device_id, lease, run_id)
         asset = await self.assets.save(file, allowed=IMAGE_TYPES, expected_sha256=sha256)
-        return await offload(self.store.add_proof, job_id, device_id, lease, run_id, kind,
+        return await self.call(self.store.add_proof, job_id, device_id, lease, run_id, kind,
                              asset)
 
     async def add_snapshot(
@@ -69,9 +69,9 @@ class Runs(Service):
         file: Reader, sha256: str,
     ) -> str:
         """A failed run's page HTML or Playwright trace zip; idempotent like proofs."""
-        await offload(self.store.check_held, job_id, device_id, lease, run_id)
+        await self.call(self.store.check_held, job_id, device_id, lease, run_id)
         asset = await self.assets.save(file, allowed=SNAPSHOT_TYPES, expected_sha256=sha256)
-        return await offload(self.store.add_snapshot, job_id, device_id, lease, run_id, kind,
+        return await self.call(self.store.add_snapshot, job_id, device_id, lease, run_id, kind,
                              asset)
 
     async def awaiting_confirm(
@@ -79,16 +79,16 @@ class Runs(Service):
     ) -> s.AwaitingConfirmResponse:
         """RUNNING → AWAITING_CONFIRM; `proceed` at once for auto, else the device polls
         events for the operator's decision."""
-        return await offload(self.store.awaiting_confirm, job_id, device_id, req)
+        return await self.call(self.store.awaiting_confirm, job_id, device_id, req)
 
     async def release(self, job_id: str, device_id: str, req: s.ReleaseRequest) -> s.Job:
         """Hand a job back before its publish step: QUEUED again for any device, without
         counting an attempt; a waiting claim is woken for it."""
-        job = await offload(self.store.release, job_id, device_id, req)
+        job = await self.call(self.store.release, job_id, device_id, req)
         self.wakeup.notify([s.Target(platform=job.platform, account=job.account)])
         self.wakeup.rearm()
         return job
 
     async def complete(self, job_id: str, device_id: str, req: s.CompleteRequest) -> s.Job:
         """Finish the run; repeating it is harmless and a SUCCEEDED job stays SUCCEEDED."""
-        return await offload(self.store.complete, job_id, device_id, req)
+        return await self.call(self.store.complete, job_id, device_id, req)

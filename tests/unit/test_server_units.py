@@ -185,7 +185,7 @@ def test_a_claim_never_sleeps_through_a_job_due_while_it_looked(tmp_path: Path) 
         hub.start()
         parts = Parts(settings=settings.ServerSettings(data_dir=tmp_path), store=store,
                       wakeup=hub, assets=AssetFiles(tmp_path / "a", max_bytes=10),
-                      uptime=Uptime())
+                      uptime=Uptime(), offload_store=True)
 
         async def gone() -> bool:
             return False
