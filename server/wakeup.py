@@ -1,14 +1,15 @@
 """In-process wake-up for long-poll claims: no loop querying the database.
 
 Concurrency notes: everything here runs on the server's event loop thread, while the claim
-query itself runs in a worker thread (it must not block the loop). So a claim arms a
-`Listener` *before* each look at the store: a job that comes due while the query runs wakes
-the armed listener, and the claim looks again instead of waiting, so no notification slips
-through the gap. Each job that comes due wakes at most one matching listener (not the whole
-herd); the claim query, not the wake-up, decides who gets which job, and a claim that leaves
-with a wake-up it did not act on hands it on. Jobs scheduled in the future are announced by
-one timer set to the earliest due time, re-armed after it fires and whenever something is
-scheduled (those two small reads stay on the loop: the timer's horizon must move in order).
+query itself may run in a worker thread (a networked store, see `server.services`). So a
+claim arms a `Listener` *before* each look at the store: a job that comes due while the query
+runs wakes the armed listener, and the claim looks again instead of waiting, so no
+notification slips through the gap. Each job that comes due wakes at most one matching
+listener (not the whole herd); the claim query, not the wake-up, decides who gets which job,
+and a claim that leaves with a wake-up it did not act on hands it on. Jobs scheduled in the
+future are announced by one timer set to the earliest due time, re-armed after it fires and
+whenever something is scheduled (those two small reads stay on the loop: the timer's horizon
+must move in order).
 
 Across replicas (a `Shared` store, i.e. PostgreSQL): another process's change arrives as a
 LISTEN/NOTIFY callback; this process then looks at the database once (due jobs → waiters,
