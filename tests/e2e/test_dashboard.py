@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -136,8 +138,11 @@ def test_create_schedule_publish_with_proofs_bundle_device_check_and_languages(
 
     aio.run(go())
     assert len(sandbox.state.posts("main")) == 1
-    shutil.copy(tmp_path / "job-en.png", "/tmp/dashboard-en.png")
-    shutil.copy(tmp_path / "job-ar.png", "/tmp/dashboard-ar.png")
+    kept = Path(os.environ.get("PUBLISH_RUNNER_ARTIFACTS")
+                or Path(tempfile.gettempdir()) / "publish-runner-artifacts") / "dashboard"
+    kept.mkdir(parents=True, exist_ok=True)
+    for lang in ("en", "ar"):  # kept after the test (docs/dashboard.md, Tests)
+        shutil.copy(tmp_path / f"job-{lang}.png", kept / f"e2e-job-desktop-{lang}.png")
 
 
 def test_cancel_retry_and_confirm_from_the_dashboard(

@@ -3,7 +3,9 @@ images, both languages (screenshots kept), a phone's width, and no console error
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,14 @@ import pytest
 from dashboard_helpers import APP, OPERATOR, Dash, dash_factory_fixture, dash_fixture, png  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
+
+
+def artifacts() -> Path:
+    """Where screenshots are kept after the test (see docs/dashboard.md, Tests)."""
+    folder = Path(os.environ.get("PUBLISH_RUNNER_ARTIFACTS")
+                  or Path(tempfile.gettempdir()) / "publish-runner-artifacts") / "dashboard"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -107,4 +117,6 @@ def test_both_languages_render_on_a_phone(aio: Any, browser: Any, dash: Dash,
     aio.run(go())
     for lang in ("en", "ar"):
         assert (tmp_path / f"jobs-phone-{lang}.png").stat().st_size > 0
-    shutil.copy(tmp_path / "jobs-phone-ar.png", "/tmp/dashboard-phone-ar.png")
+    kept = artifacts()
+    for shot in tmp_path.glob("*-phone-*.png"):
+        shutil.copy(shot, kept / f"browser-{shot.name}")
