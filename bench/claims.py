@@ -83,6 +83,9 @@ def _postgres(url: str | None) -> Iterator[str]:
         subprocess.run([script, "stop", folder], capture_output=True, check=False)
 
 
+_made: list[tuple[str, str]] = []  # (server URL base, database) made by this run
+
+
 def _new_database(server_url: str) -> str:
     import psycopg
 
@@ -90,7 +93,18 @@ def _new_database(server_url: str) -> str:
     name = f"bench_{secrets.token_hex(4)}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    _made.append((base, name))
     return f"{base}/{name}"
+
+
+def _drop_databases() -> None:
+    """A given PostgreSQL server is left as it was found."""
+    import psycopg
+
+    while _made:
+        base, name = _made.pop()
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _open(db: str) -> Store:
@@ -416,7 +430,9 @@ def main() -> None:
 
     sizes = [int(n) for n in args.sizes.split(",") if n]
     need_pg = args.backend == "postgresql" or args.growth
-    with _postgres(args.db_url) if need_pg else contextlib.nullcontext(None) as pg_url:
+    with _postgres(args.db_url) if need_pg else contextlib.nullcontext(None) as pg_url, \
+            contextlib.ExitStack() as cleanup:
+        cleanup.callback(_drop_databases)
         if args.growth:
             result: dict[str, Any] = {
                 "mode": "growth", "claims_timed": GROWTH_CLAIMS,
