@@ -249,6 +249,8 @@ class DeviceSettings(Section):
     home: Path = Field(default_factory=data_dir)
     notify: bool = True
     db: str | None = Field(default=None, description="embedded server database")
+    outbox_retention_s: Seconds = Field(default=7 * 86400.0, gt=0,
+                                        description="delivered outbox items kept this long")
 
     @model_validator(mode="before")
     @classmethod
@@ -319,6 +321,12 @@ class ServerSettings(Section):
     heartbeat_interval_s: Seconds = Field(30.0, gt=0)
     online_window_s: Seconds = Field(120.0, gt=0, description="seen this recently: ONLINE")
     max_asset_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    claim_ack_timeout_s: Seconds = Field(
+        30.0, gt=0, description="a claim not started this long goes back to QUEUED, no "
+        "attempt counted (its reply never reached a device)")
+    retention_s: Seconds = Field(
+        90 * 86400.0, gt=0, description="finished jobs, their runs, logs, proofs and "
+        "snapshots kept this long; `publish-runner prune` removes older ones")
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else data_dir() / "server"

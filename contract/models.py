@@ -400,6 +400,11 @@ class Device(Model):
     login_status: list[LoginState]
     current_job_id: str | None
     version: str = ""
+    releases: int = Field(0, description="jobs this device has handed back, ever")
+    release_streak: int = Field(0, description="hand-backs in a row since its last run that "
+                                "ended otherwise; past a few its claims are held off")
+    held_until: datetime | None = Field(None, description="no claim is given to this device "
+                                        "before this (it keeps handing jobs back)")
 
 
 class CheckLoginResponse(Model):

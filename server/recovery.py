@@ -69,9 +69,18 @@ def recover_once(
     the clock where they need it."""
     now = time.time() if now is None else now
     claimed_before, silent_before = cutoffs(settings, now, up_since=up_since)
+    # A claim not started within claim_ack_timeout goes back without counting an attempt
+    # (its reply may never have reached a device); the same downtime rule applies.
+    unacked_before = now - settings.claim_ack_timeout_s
+    if up_since is not None and up_since >= unacked_before:
+        unacked_before = NOTHING_BEFORE
+    unacked = unacked_before > claimed_before
     report = Report()
-    for stuck in store.stuck_jobs(claimed_before=claimed_before, silent_before=silent_before):
-        if stuck.status is s.JobStatus.CLAIMED:
+    for stuck in store.stuck_jobs(claimed_before=max(claimed_before, unacked_before),
+                                  silent_before=silent_before):
+        if stuck.status is s.JobStatus.CLAIMED and unacked:
+            done = store.recover_unacked(stuck, claimed_before=unacked_before)
+        elif stuck.status is s.JobStatus.CLAIMED:
             done = store.recover_claimed(stuck, claimed_before=claimed_before)
         else:
             done = store.recover_running(stuck, silent_before=silent_before)

@@ -109,6 +109,9 @@ def _serve_option(flag: str, help_text: str, name: str | None = None,
 @_serve_option("--claim-timeout", "How long a job may stay CLAIMED before it is re-queued "
                "(90, 30s, 5m).",
                "claim_timeout_s", type=DURATION)
+@_serve_option("--claim-ack-timeout", "How long a claim may go unstarted before it is "
+               "re-queued without counting an attempt (its reply never reached a device).",
+               "claim_ack_timeout_s", type=DURATION)
 @_serve_option("--run-timeout", "How long a RUNNING job may go silent before recovery "
                "(600, 10m).",
                "run_timeout_s", type=DURATION)

@@ -54,7 +54,6 @@ log = logging.getLogger(__name__)
 SENDER_BUDGET_S = 10.0
 BUSY_CLAIM_WAIT_S = 2.0
 EXIT_SIDE_TASK_FAILED = 1
-SENT_KEEP_S = 7 * 86400  # delivered results kept in the outbox, for a look back
 
 
 ProfileOpener = Callable[[DaemonSettings], contextlib.AbstractAsyncContextManager[DaemonProfiles]]
@@ -94,9 +93,10 @@ class Daemon:
         self._open_profiles = open_profiles
         self._engine = engine
         self.outbox = Outbox(settings.outbox_file)
-        if pruned := self.outbox.prune(SENT_KEEP_S):
-            log.info("outbox: %d delivered item(s) older than %.0f days forgotten", pruned,
-                     SENT_KEEP_S / 86400)
+        keep = settings.outbox_retention_s
+        if pruned := self.outbox.prune(keep):
+            log.info("outbox: %d delivered item(s) older than %.1f days forgotten", pruned,
+                     keep / 86400)
         self.board = JobBoard()
         self.outbox.on_events_reply = self.board.on_events_reply
         self.work_dir = settings.home / "work"

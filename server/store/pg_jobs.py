@@ -12,7 +12,7 @@ import secrets
 
 from contract import models as s
 from server.store.pg_core import PgCore
-from server.store.sqlite_jobs import SqliteJobs
+from server.store.sqlite_jobs import HELD_OFF, SqliteJobs
 
 __all__ = ["PgJobs"]
 
@@ -30,6 +30,8 @@ class PgJobs(SqliteJobs, PgCore):
         if accounts:
             where += " AND (platform || '/' || account) = ANY(?)"
             args.append([f"{a.platform}/{a.account}" for a in accounts])
+        where += HELD_OFF
+        args += [device_id, now]
         lease = secrets.token_urlsafe(24)
         with self._tx() as db:
             # One round trip for the claim, the device's lastSeenAt and the audit entry.

@@ -123,6 +123,8 @@ class SqliteDevices(SqliteCore):
             last_seen_at=to_dt(seen), platforms=json.loads(r["platforms"]),
             accounts=[s.Target.model_validate(a) for a in json.loads(r["accounts"])],
             login_status=logins, current_job_id=r["current_job_id"], version=r["version"],
+            releases=r["releases"], release_streak=r["release_streak"],
+            held_until=to_dt(r["held_until"]),
         )
 
     def _device_row(self, db: sqlite3.Connection, device_id: str) -> sqlite3.Row:

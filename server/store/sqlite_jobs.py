@@ -14,6 +14,20 @@ from server import errors
 from server.store.sqlite_core import SqliteCore, must_dt, new_id
 
 LIVE_RUN_JOB = ("RUNNING", "AWAITING_CONFIRM")
+# A device that handed back this many jobs in a row has its claims held off, first for
+# HOLD_BASE_S, doubling with each further release, at most HOLD_MAX_S (issue 12, defect 4).
+RELEASE_STREAK = 3
+HOLD_BASE_S = 5.0
+HOLD_MAX_S = 300.0
+# The claim's condition for that (both backends): this device is not held off now.
+HELD_OFF = " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = ? AND d.held_until > ?)"
+
+
+def hold_for(streak: int) -> float | None:
+    """Seconds to hold a device's claims after its `streak`-th release in a row, or None."""
+    if streak < RELEASE_STREAK:
+        return None
+    return min(HOLD_BASE_S * float(2 ** min(streak - RELEASE_STREAK, 16)), HOLD_MAX_S)
 
 
 class SqliteJobs(SqliteCore):
@@ -35,6 +49,8 @@ class SqliteJobs(SqliteCore):
         if accounts:
             where += f" AND (platform || '/' || account) IN ({_marks(accounts)})"
             args += [f"{a.platform}/{a.account}" for a in accounts]
+        where += HELD_OFF
+        args += [device_id, now]
         lease = secrets.token_urlsafe(24)
         with self._tx() as db:
             row = db.execute(
@@ -306,6 +322,8 @@ class SqliteJobs(SqliteCore):
             if run["lease_token"] != req.lease_token:
                 raise errors.LeaseLost(f"run {req.run_id} was started with another lease")
             self._require_assets(db, req.proof_asset_ids, "proofAssetIds")
+            db.execute("UPDATE devices SET release_streak = 0, held_until = NULL WHERE id = ?"
+                       " AND release_streak > 0", (device_id,))  # it finishes runs again
             if row["status"] != "SUCCEEDED":
                 self._finish(db, row, run, req)
             elif req.outcome is s.Outcome.SUCCEEDED and run["status"] != "SUCCEEDED":
@@ -424,8 +442,20 @@ class SqliteJobs(SqliteCore):
                           f"handed back by the device: {req.reason}".strip(": "))
             self._audit(db, "JOB_RELEASED", job_id=job_id, post_id=row["post_id"],
                         device_id=device_id, runId=run["id"], reason=req.reason)
+            self._count_release(db, device_id, now)
             self._sync_post_status(db, row["post_id"])
             return self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+
+    def _count_release(self, db: sqlite3.Connection, device_id: str, now: float) -> None:
+        """One more hand-back by this device; past a streak its claims are held off."""
+        streak = int(db.execute(
+            "UPDATE devices SET releases = releases + 1, release_streak = release_streak + 1"
+            " WHERE id = ? RETURNING release_streak", (device_id,)).fetchone()[0])
+        hold = hold_for(streak)
+        if hold is not None:
+            db.execute("UPDATE devices SET held_until = ? WHERE id = ?", (now + hold, device_id))
+            self._audit(db, "DEVICE_HELD_OFF", device_id=device_id, releases=streak,
+                        seconds=hold)
 
     def _end_run(
         self, db: sqlite3.Connection, run_id: str, status: str, code: str | None,

@@ -46,6 +46,28 @@ class SqliteRecovery(SqliteCore):
             ).fetchone()
             return self._recorded(db, row, stuck, run_id=None, verify_first=False)
 
+    def recover_unacked(self, stuck: Stuck, *, claimed_before: float) -> Recovered | None:
+        """A claim never started (its reply may never have reached a device, e.g. a proxy
+        that kept a long poll open after its device left): QUEUED again at once, no attempt
+        counted, nothing ran."""
+        with self._tx() as db:
+            row = db.execute(
+                "UPDATE publishing_jobs SET status = 'QUEUED', locked_by_device_id = NULL,"
+                " locked_at = NULL, lease_token = NULL, confirm_decision = NULL,"
+                " cancel_requested = 0, updated_at = :now"
+                " WHERE id = :id AND status = 'CLAIMED' AND lease_token = :lease"
+                " AND locked_at < :cutoff RETURNING *",
+                {"now": self.clock(), "id": stuck.job_id, "lease": stuck.lease_token,
+                 "cutoff": claimed_before},
+            ).fetchone()
+            if row is None:
+                return None
+            self._audit(db, "JOB_CLAIM_UNACKED", job_id=row["id"], post_id=row["post_id"],
+                        attemptCount=row["attempt_count"])
+            self._sync_post_status(db, row["post_id"])
+            return Recovered(job_id=row["id"], status=s.JobStatus.QUEUED,
+                             target=s.Target(platform=row["platform"], account=row["account"]))
+
     def recover_running(self, stuck: Stuck, *, silent_before: float) -> Recovered | None:
         """Stuck RUNNING (or a silent AWAITING_CONFIRM): the run FAILS with reason Timeout;
         if it had reached publish, the next attempt must verify first."""
