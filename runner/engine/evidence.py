@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from runner.engine import proofs
 from runner.engine.result import Proof, RunResult
+from runner.engine.tracescrub import scrub_trace
 from runner.engine.translate import BrowserFailure, first_line
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ class Evidence:
                 self.out_dir.mkdir(parents=True, exist_ok=True)
                 path = self.out_dir / TRACE
                 await tracing.stop(path=str(path))
+                scrub_trace(path)  # no session cookie or authorization kept, owner-only
                 self.result.trace = path
             else:
                 await tracing.stop()
