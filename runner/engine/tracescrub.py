@@ -25,7 +25,7 @@ SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-auth
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             if key == "cookies" and isinstance(item, list):
                 out[key] = []
