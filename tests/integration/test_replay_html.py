@@ -1,11 +1,14 @@
 """`replay --html`: the report rendered in real Chromium. One self-contained file: per
 scenario the outcome, the step log, the proof images (data URIs that decode) and a link to
-the trace that resolves from the report's folder. The screenshot is kept in the test's
-folder (pytest keeps the last runs' tmp_path), as the dashboard tests keep theirs."""
+the trace that resolves from the report's folder. The screenshot is kept in
+`$PUBLISH_RUNNER_ARTIFACTS/replay` (default: the system temp folder's
+publish-runner-artifacts), beside the dashboard tests' screenshots."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,14 @@ from runner.replay.html_report import to_html
 pytestmark = pytest.mark.browser
 
 ROOT = project_root()
+
+
+def artifacts() -> Path:
+    """Where the report's screenshot is kept after the test."""
+    folder = Path(os.environ.get("PUBLISH_RUNNER_ARTIFACTS")
+                  or Path(tempfile.gettempdir()) / "publish-runner-artifacts") / "replay"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path) -> None:
@@ -36,6 +47,9 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
     assert [r.outcome for r in report.results] == ["passed", "failed"]
     html_file = report_dir / "index.html"
     html_file.write_text(to_html(report, html_file), encoding="utf-8")
+
+    shot = artifacts() / "replay-report.png"
+    shot.unlink(missing_ok=True)
 
     async def render() -> dict[str, Any]:
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -58,7 +72,7 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
         })""")
         for d in await page.locator("details").all():  # open all, for the screenshot
             await d.evaluate("d => d.open = true")
-        await page.screenshot(path=str(tmp_path / "replay-report.png"), full_page=True)
+        await page.screenshot(path=str(shot), full_page=True)
         await context.close()
         facts["requests"] = requests
         return facts
@@ -76,7 +90,7 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
     assert all(width > 0 and src.startswith("data:image/") for _, width, src in facts["images"])
     (trace,) = facts["trace"]
     assert (html_file.parent / trace).resolve() == failed.trace
-    assert (tmp_path / "replay-report.png").stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
 
 
 def test_replay_html_links_only_evidence_that_stays(tmp_path: Path) -> None:
