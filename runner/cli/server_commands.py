@@ -78,6 +78,7 @@ def _job_line(j: Any) -> str:
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
     group.add_command(serve)
+    group.add_command(prune)
     for command in (post, jobs, job, cancel, retry, confirm, devices):
         group.add_command(command)
 
@@ -149,6 +150,42 @@ def serve(config: Path | None, **flags: Any) -> None:
           f":{settings.port}"
     click.echo(f"serving on {url}\ndashboard: {url}/app/publishing", err=True)
     serving.run(settings)
+
+
+@click.command()
+@click.option("--older-than", "older_than", type=DURATION, default=None,
+              help="Remove what finished longer ago than this (30d, 12h) [default: the "
+                   "server's retention_s, " + _server_default("retention_s") + " s].")
+@click.option("--dry-run", is_flag=True, help="Only count what would go.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@_serve_option("--db", "SQLite file (or sqlite:///PATH), or a PostgreSQL URL "
+               "[default: DATA_DIR/server.db].", metavar="PATH_OR_URL")
+@_serve_option("--data-dir", "The server's folder (its assets are removed with their rows).",
+               type=click.Path(path_type=Path))
+@_config_option
+def prune(older_than: float | None, dry_run: bool, as_json: bool, config: Path | None,
+          **flags: Any) -> None:
+    """Remove finished posts (every job SUCCEEDED, FAILED or CANCELLED, nothing changed since
+    the cutoff) with their jobs, runs, logs, proofs and snapshots, and assets nothing refers
+    to any more. A live job's post is never touched; the audit log is kept. Run it where
+    the server's database and data folder are."""
+    import json
+
+    from common import settings as base
+    from server import settings as server_settings
+    from server.services import retention
+
+    settings = server_settings.load(file=config or base.default_config_file(), flags=flags)
+    done = retention.prune(settings, older_than_s=older_than, dry_run=dry_run)
+    counts = {"posts": done.posts, "jobs": done.jobs, "runs": done.runs, "events": done.events,
+              "proofs": done.proofs, "snapshots": done.snapshots, "assets": len(done.assets),
+              "dryRun": dry_run}
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        verb = "would remove" if dry_run else "removed"
+        click.echo(f"{verb} " + ", ".join(f"{v} {k}" for k, v in counts.items()
+                                          if k != "dryRun"))
 
 
 @click.command()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.errors import ConfigError
-from server.store.base import Recovered, SessionRecords, Shared, Store, Stuck
+from server.store.base import Pruned, Recovered, SessionRecords, Shared, Store, Stuck
 from server.store.sqlite import SqliteStore
 
 __all__ = [
-    "Recovered", "SessionRecords", "Shared", "SqliteStore", "Store", "Stuck", "is_postgres",
-    "open_store",
+    "Pruned", "Recovered", "SessionRecords", "Shared", "SqliteStore", "Store", "Stuck",
+    "is_postgres", "open_store",
 ]
 
 

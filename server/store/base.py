@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from contract import models as s
+
+
+@dataclass
+class Pruned:
+    """What one prune removed (or, with `dry_run`, would remove)."""
+
+    posts: int = 0
+    jobs: int = 0
+    runs: int = 0
+    events: int = 0
+    proofs: int = 0
+    snapshots: int = 0
+    assets: list[str] = field(default_factory=list)  # ids: the caller removes their files
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,8 @@ class Store(abc.ABC):
     def stuck_jobs(self, *, claimed_before: float, silent_before: float) -> list[Stuck]: ...
     @abc.abstractmethod
     def recover_claimed(self, stuck: Stuck, *, claimed_before: float) -> Recovered | None: ...
+    @abc.abstractmethod
+    def prune(self, *, before: float, dry_run: bool = False) -> Pruned: ...
     @abc.abstractmethod
     def recover_unacked(self, stuck: Stuck, *, claimed_before: float) -> Recovered | None: ...
     @abc.abstractmethod

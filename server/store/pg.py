@@ -19,13 +19,14 @@ from server.store.pg_sessions import PgSessions
 from server.store.sqlite_devices import SqliteDevices
 from server.store.sqlite_ops import SqliteOps
 from server.store.sqlite_posts import SqlitePosts
+from server.store.sqlite_prune import SqlitePrune
 from server.store.sqlite_recovery import SqliteRecovery
 
 __all__ = ["PgStore"]
 
 
-class PgStore(PgJobs, SqlitePosts, SqliteOps, SqliteDevices, SqliteRecovery, PgSessions,
-              PgCore, Store):
+class PgStore(PgJobs, SqlitePosts, SqliteOps, SqliteDevices, SqliteRecovery, SqlitePrune,
+              PgSessions, PgCore, Store):
     """All parts over one connection pool; `listen` wakes other replicas' long polls."""
 
     def _audit(

@@ -7,8 +7,10 @@ from server.store.sqlite_devices import SqliteDevices
 from server.store.sqlite_jobs import SqliteJobs
 from server.store.sqlite_ops import SqliteOps
 from server.store.sqlite_posts import SqlitePosts
+from server.store.sqlite_prune import SqlitePrune
 from server.store.sqlite_recovery import SqliteRecovery
 
 
-class SqliteStore(SqlitePosts, SqliteJobs, SqliteOps, SqliteDevices, SqliteRecovery, Store):
+class SqliteStore(SqlitePosts, SqliteJobs, SqliteOps, SqliteDevices, SqliteRecovery, SqlitePrune,
+                  Store):
     """All parts over one connection (see `sqlite_core` for the locking rules)."""
