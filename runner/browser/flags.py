@@ -74,6 +74,23 @@ def launch_options(choice: BrowserChoice, headless: bool) -> dict[str, Any]:
     return options
 
 
+def sandbox_refused(options: dict[str, Any], error: BaseException) -> bool:
+    """Whether a launch that asked for Chromium's sandbox failed because the machine cannot
+    give it one (Ubuntu 23.10+ restricts the user namespaces it needs for browsers it does
+    not know, such as Playwright's own Chromium): then it is started without, as Playwright
+    does by default."""
+    return bool(options.get("chromium_sandbox")) and "sandbox" in str(error).lower()
+
+
+def without_sandbox(options: dict[str, Any]) -> dict[str, Any]:
+    """The same launch without the sandbox (and, headed, without its infobar)."""
+    args = [a for a in options.get("args", []) if a not in ("--no-sandbox", "--test-type")]
+    args.append("--no-sandbox")
+    if not options.get("headless"):
+        args.append("--test-type")
+    return {**options, "chromium_sandbox": False, "args": args}
+
+
 def quiet_profile(user_data_dir: Path) -> None:
     """Merge `PROFILE_PREFERENCES` into a profile's preferences before it opens (a profile the
     operator already uses keeps everything else). An unreadable file is left alone."""
@@ -118,4 +135,5 @@ def resolve_headless(headless: bool | None) -> bool:
 
 __all__ = ["CLOSED_NETWORK_ARGS", "IGNORED_DEFAULT_ARGS", "PROFILE_PREFERENCES",
            "UNDETECTED_ARGS", "VIEWPORT", "has_display", "is_root", "launch_args",
-           "launch_options", "quiet_profile", "resolve_headless"]
+           "launch_options", "quiet_profile", "resolve_headless", "sandbox_refused",
+           "without_sandbox"]

@@ -6,17 +6,26 @@ Everything else talks to the browser through the Playwright objects returned her
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from common.errors import BrowserError
 from runner.browser.discovery import BrowserChoice, discover
-from runner.browser.flags import VIEWPORT, launch_options, quiet_profile
+from runner.browser.flags import (
+    VIEWPORT,
+    launch_options,
+    quiet_profile,
+    sandbox_refused,
+    without_sandbox,
+)
 from runner.browser.host import start_playwright
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Playwright
+
+log = logging.getLogger(__name__)
 
 
 class SetCookie(TypedDict, total=False):
@@ -36,8 +45,15 @@ class SetCookie(TypedDict, total=False):
 
 async def launch(pw: Playwright, choice: BrowserChoice, *, headless: bool = True) -> Browser:
     """Launch a browser for throwaway contexts (sandbox, replay, tests)."""
+    options = launch_options(choice, headless)
     try:
-        return await pw.chromium.launch(**launch_options(choice, headless))
+        try:
+            return await pw.chromium.launch(**options)
+        except Exception as exc:
+            if not sandbox_refused(options, exc):
+                raise
+            log.warning("this machine gives Chromium no sandbox: starting it without")
+            return await pw.chromium.launch(**without_sandbox(options))
     except Exception as exc:  # Playwright raises its own Error for every launch problem.
         raise BrowserError(f"could not start {choice.describe()}: {exc}") from exc
 
@@ -56,7 +72,14 @@ async def launch_persistent(
     options = launch_options(choice, headless)
     options.update(context_options)
     try:
-        return await pw.chromium.launch_persistent_context(str(user_data_dir), **options)
+        try:
+            return await pw.chromium.launch_persistent_context(str(user_data_dir), **options)
+        except Exception as exc:
+            if not sandbox_refused(options, exc):
+                raise
+            log.warning("this machine gives Chromium no sandbox: starting it without")
+            return await pw.chromium.launch_persistent_context(
+                str(user_data_dir), **without_sandbox(options))
     except Exception as exc:
         raise BrowserError(
             f"could not open profile {user_data_dir} in {choice.describe()}: {exc}"

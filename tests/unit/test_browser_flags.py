@@ -65,3 +65,18 @@ def test_quiet_profile_leaves_an_unreadable_file(tmp_path: Path) -> None:
     prefs.write_text("{not json")
     flags.quiet_profile(tmp_path)
     assert prefs.read_text() == "{not json"
+
+
+def test_a_machine_without_a_sandbox_gets_the_launch_without_it() -> None:
+    choice = BrowserChoice(kind="path", executable_path="/usr/bin/chromium")
+    options = {**flags.launch_options(choice, headless=False), "chromium_sandbox": True}
+    options["args"] = [a for a in options["args"] if a not in ("--no-sandbox", "--test-type")]
+    refused = RuntimeError("No usable sandbox! If you are running on Ubuntu 23.10+ ...")
+    assert flags.sandbox_refused(options, refused)
+    assert not flags.sandbox_refused(options, RuntimeError("executable doesn't exist"))
+    assert not flags.sandbox_refused({**options, "chromium_sandbox": False}, refused)
+    fallback = flags.without_sandbox(options)
+    assert fallback["chromium_sandbox"] is False
+    assert fallback["args"].count("--no-sandbox") == 1 and "--test-type" in fallback["args"]
+    headless = flags.without_sandbox({**options, "headless": True})
+    assert "--test-type" not in headless["args"]
