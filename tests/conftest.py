@@ -1,34 +1,31 @@
-"""Shared fixtures: one event loop and one real Chromium per session, a sandbox site served
-over real HTTP, and factories for pages that close what they opened."""
+"""Shared fixtures: one real Chromium per session on pytest-asyncio's session loop, a
+sandbox site served over real HTTP, and factories for pages that close what they opened."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import pytest_asyncio
 from PIL import Image
 
 T = TypeVar("T")
 
 
 class Loop:
-    """Runs coroutines on one long-lived event loop, so a session-wide browser can be shared
-    by plain (synchronous) test functions."""
+    """Runs a coroutine to completion on the session's event loop (pytest-asyncio's) from a
+    plain test function. Async tests need none of this: they `await` on that same loop."""
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
 
     def run(self, coro: Awaitable[T]) -> T:
         return self.loop.run_until_complete(coro)
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-        self.loop.close()
 
 
 @pytest.fixture(autouse=True)
@@ -41,23 +38,28 @@ def _no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.fixture(scope="session")
-def aio() -> Iterator[Loop]:
-    loop = Loop()
-    yield loop
-    loop.close()
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def session_loop() -> asyncio.AbstractEventLoop:
+    """The one event loop of the session (pytest-asyncio's), where the browser lives."""
+    return asyncio.get_running_loop()
 
 
 @pytest.fixture(scope="session")
-def browser(aio: Loop) -> Iterator[Any]:
+def aio(session_loop: asyncio.AbstractEventLoop) -> Loop:
+    return Loop(session_loop)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """One real Chromium for the whole session, through the project's browser seam."""
     from runner.browser import BrowserHost, discover, launch
 
     host = BrowserHost()
-    pw = aio.run(host.start())
-    instance = aio.run(launch(pw, discover(None), headless=True))
+    pw = await host.start()
+    instance = await launch(pw, discover(None), headless=True)
     yield instance
-    aio.run(instance.close())
-    aio.run(host.stop())
+    await instance.close()
+    await host.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ Thresholds are seconds, so the failure playbook's recoveries happen within a tes
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -223,16 +224,16 @@ def faults_env(folder: Path, **pauses: float) -> dict[str, str]:
     return {"PUBLISH_RUNNER_TEST_FAULTS": str(path)}
 
 
-def seed_profile(aio: Any, profile: Path, cookie: dict[str, Any]) -> None:
-    """Log a persistent profile in, as an operator would once by hand."""
+def seed_profile(profile: Path, cookie: dict[str, Any]) -> None:
+    """Log a persistent profile in, as an operator would once by hand (the daemon under test
+    runs in its own process, so this needs no shared event loop)."""
     from runner.device.profiles import seed_cookies
 
-    aio.run(seed_cookies(profile, [cookie]))
+    asyncio.run(seed_cookies(profile, [cookie]))
 
 
 @pytest.fixture
-def daemon_factory(tmp_path: Path, aio: Any, sandbox: Any
-                   ) -> Iterator[Callable[..., DaemonProcess]]:
+def daemon_factory(tmp_path: Path, sandbox: Any) -> Iterator[Callable[..., DaemonProcess]]:
     started: list[DaemonProcess] = []
 
     def make(server: ServerProcess, *, logged_in: bool = True, start: bool = True,
@@ -240,7 +241,7 @@ def daemon_factory(tmp_path: Path, aio: Any, sandbox: Any
         daemon = DaemonProcess(tmp_path / "home", server, sandbox.url, extra)
         daemon.home.mkdir(parents=True, exist_ok=True)
         if logged_in and not daemon.profile.exists():
-            seed_profile(aio, daemon.profile, sandbox.state.login_cookie("main"))
+            seed_profile(daemon.profile, sandbox.state.login_cookie("main"))
         started.append(daemon)
         return daemon.start() if start else daemon
 

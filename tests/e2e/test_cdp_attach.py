@@ -4,6 +4,7 @@ its own, and leaves the operator's browser and tabs as they were."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -71,26 +72,26 @@ def operator_browser(tmp_path: Path) -> Iterator[OperatorBrowser]:
             proc.kill()
 
 
-def operator_logs_in_and_opens_a_tab(aio: Any, browser: OperatorBrowser, cookie: dict[str, Any],
+def operator_logs_in_and_opens_a_tab(browser: OperatorBrowser, cookie: dict[str, Any],
                                      url: str) -> None:
     """What the operator did by hand: logged in to the sandbox, left a tab open."""
-    from playwright.async_api import async_playwright
+    from runner.browser import start_playwright
 
     async def go() -> None:
-        async with async_playwright() as pw:
+        async with start_playwright() as pw:
             attached = await pw.chromium.connect_over_cdp(browser.cdp_url)
             context = attached.contexts[0]
             await context.add_cookies([cookie])
             page = await context.new_page()
             await page.goto(url)
 
-    aio.run(go())
+    asyncio.run(go())
 
 
 def test_run_attaches_publishes_and_leaves_the_operators_browser_open(
-        tmp_path: Path, aio: Any, sandbox: Any, operator_browser: OperatorBrowser) -> None:
+        tmp_path: Path, sandbox: Any, operator_browser: OperatorBrowser) -> None:
     mine = f"{sandbox.url}/u/main"
-    operator_logs_in_and_opens_a_tab(aio, operator_browser, sandbox.state.login_cookie("main"),
+    operator_logs_in_and_opens_a_tab(operator_browser, sandbox.state.login_cookie("main"),
                                      mine)
     before = {t["id"]: t["url"] for t in operator_browser.tabs()}
     assert mine in before.values()

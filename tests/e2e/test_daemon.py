@@ -40,7 +40,7 @@ def test_text_post_is_published_with_proofs(server_factory: Any, daemon_factory:
 
 
 def test_needs_login_then_login_and_check_status_requeues(
-        server_factory: Any, daemon_factory: Any, sandbox: Any, aio: Any) -> None:
+        server_factory: Any, daemon_factory: Any, sandbox: Any) -> None:
     server = server_factory()
     sandbox.state.set_faults("main", "session_expired")
     daemon = daemon_factory(server)
@@ -54,7 +54,7 @@ def test_needs_login_then_login_and_check_status_requeues(
     assert server.job(job_id)["status"] == "NEEDS_LOGIN"  # no automatic retry
     # The operator logs in by hand (the daemon closed the profile for that) ...
     sandbox.state.set_faults("main")
-    seed_profile(aio, daemon.profile, sandbox.state.login_cookie("main"))
+    seed_profile(daemon.profile, sandbox.state.login_cookie("main"))
     # ... and presses "🔄 فحص الحالة" (check status) for the device.
     (device,) = server.api("GET", "/api/devices")
     server.api("POST", f"/api/devices/{device['id']}/check-login")
@@ -238,8 +238,7 @@ def test_second_sigterm_hands_the_job_back_before_publish(server_factory: Any,
     assert len(sandbox.state.posts()) == 1
 
 
-def test_run_without_a_server_starts_the_embedded_one(tmp_path: Any, sandbox: Any,
-                                                      aio: Any) -> None:
+def test_run_without_a_server_starts_the_embedded_one(tmp_path: Any, sandbox: Any) -> None:
     import os
     import subprocess
     import sys
@@ -249,7 +248,7 @@ def test_run_without_a_server_starts_the_embedded_one(tmp_path: Any, sandbox: An
     from tests.e2e.conftest import ROOT
 
     profile = tmp_path / "profiles" / "sandbox" / "main"
-    seed_profile(aio, profile, sandbox.state.login_cookie("main"))
+    seed_profile(profile, sandbox.state.login_cookie("main"))
     env = {**os.environ, "PUBLISH_RUNNER_HOME": str(tmp_path),
            "PUBLISH_RUNNER_CONFIG": str(tmp_path / "none.yaml")}
     proc = subprocess.Popen(

@@ -158,14 +158,13 @@ def test_an_operator_types_a_login_and_the_daemon_publishes_for_it(
 
 
 @needs_x
-def test_login_waits_until_the_login_check_passes(tmp_path: Path, sandbox: Any, aio: Any,
-                                                  xvfb: str) -> None:
+def test_login_waits_until_the_login_check_passes(tmp_path: Path, sandbox: Any, xvfb: str) -> None:
     profile = tmp_path / "profiles" / "sandbox" / "main"
     timed_out = cli(tmp_path, "login", "sandbox", "--account", "main",
                     "--base-url", sandbox.url, "--timeout", "3", display=xvfb)
     assert timed_out.returncode == 1, timed_out.stderr
     assert "not logged in" in timed_out.stdout
-    seed_profile(aio, profile, sandbox.state.login_cookie("main"))  # logged in elsewhere
+    seed_profile(profile, sandbox.state.login_cookie("main"))  # logged in elsewhere
     done = cli(tmp_path, "login", "sandbox", "--account", "main", "--base-url", sandbox.url,
                display=xvfb)
     assert done.returncode == 0, done.stderr
@@ -181,8 +180,8 @@ def test_login_without_a_display_says_so_at_once(tmp_path: Path, sandbox: Any) -
     assert time.monotonic() - started < 30  # no 15-minute wait
 
 
-def test_check_login_reports_every_profile(tmp_path: Path, sandbox: Any, aio: Any) -> None:
-    seed_profile(aio, tmp_path / "profiles" / "sandbox" / "main",
+def test_check_login_reports_every_profile(tmp_path: Path, sandbox: Any) -> None:
+    seed_profile(tmp_path / "profiles" / "sandbox" / "main",
                  sandbox.state.login_cookie("main"))
     result = cli(tmp_path, "check-login", "--account", "sandbox/main",
                  "--account", "sandbox/arabic", "--base-url", f"sandbox={sandbox.url}",

@@ -23,9 +23,8 @@ from tests.e2e.conftest import ROOT, seed_profile, wait_until
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def test_check_login_elsewhere_reaches_the_running_daemon(server_factory: Any,
-                                                          daemon_factory: Any, sandbox: Any,
-                                                          aio: Any) -> None:
+def test_check_login_elsewhere_reaches_the_running_daemon(
+        server_factory: Any, daemon_factory: Any, sandbox: Any) -> None:
     server = server_factory()
     daemon = daemon_factory(server, logged_in=False)
     post = server.publish("Published after a login the daemon heard about")
@@ -38,7 +37,7 @@ def test_check_login_elsewhere_reaches_the_running_daemon(server_factory: Any,
     # The daemon lets go of the profile after the login wall; log it in meanwhile.
     def seeded() -> bool:
         try:
-            seed_profile(aio, daemon.profile, sandbox.state.login_cookie("main"))
+            seed_profile(daemon.profile, sandbox.state.login_cookie("main"))
         except BrowserError:
             return False  # still open in the daemon
         return True

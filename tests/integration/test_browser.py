@@ -34,13 +34,11 @@ def test_closed_network_flags() -> None:
 
 
 @pytest.mark.browser
-def test_the_page_sees_no_automation_flag(aio: Any, browser: Any) -> None:
-    async def check() -> Any:
-        context = await browser.new_context()
-        page = await context.new_page()
-        await page.set_content("<p>hello</p>")
-        flag = await page.evaluate("navigator.webdriver")
-        await context.close()
-        return flag
-
-    assert aio.run(check()) is False
+@pytest.mark.asyncio
+async def test_the_page_sees_no_automation_flag(browser: Any) -> None:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.set_content("<p>hello</p>")
+    flag = await page.evaluate("navigator.webdriver")
+    await context.close()
+    assert flag is False

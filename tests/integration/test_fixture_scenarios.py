@@ -20,9 +20,9 @@ SCENARIOS = [sc for f in discover(project_root() / "fixtures") for sc in load_sc
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[sc.id for sc in SCENARIOS])
-def test_scenario_replays_as_expected(scenario: Any, aio: Any, browser: Any,
-                                      tmp_path: Path) -> None:
-    result = aio.run(Replayer(browser, out_dir=tmp_path).run([scenario])).results[0]
+@pytest.mark.asyncio
+async def test_scenario_replays_as_expected(scenario: Any, browser: Any, tmp_path: Path) -> None:
+    result = (await Replayer(browser, out_dir=tmp_path).run([scenario])).results[0]
     notes = "\n".join(str(a) for a in result.annotations)
     assert result.passed, f"{scenario.file}:{scenario.line}: {result.mismatches}\n{notes}"
 

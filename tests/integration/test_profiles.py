@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,27 +14,24 @@ from runner.device.status import StatusLine
 pytestmark = pytest.mark.browser
 
 
-def test_profiles_are_kept_warm_and_restarted(aio: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_profiles_are_kept_warm_and_restarted(tmp_path: Path) -> None:
     from runner.browser import discover, start_playwright
 
     account = Account(platform="sandbox", name="main", profile=tmp_path / "profile")
-
-    async def go() -> None:
-        async with start_playwright() as pw:
-            profiles = Profiles(pw, discover(None), headless=True)
-            first = await profiles.context(account)
-            assert await profiles.context(account) is first  # warm: the same browser
-            page = await profiles.page(account)
-            assert page in first.pages
-            await first.close()  # the browser died (or the operator closed it)
-            second = await profiles.context(account)
-            assert second is not first
-            assert (await profiles.page(account)).url == "about:blank"
-            await profiles.release(account)  # e.g. after NEEDS_LOGIN, for `login`
-            assert not (account.profile / "SingletonLock").is_symlink()
-            await profiles.close()
-
-    aio.run(go())
+    async with start_playwright() as pw:
+        profiles = Profiles(pw, discover(None), headless=True)
+        first = await profiles.context(account)
+        assert await profiles.context(account) is first  # warm: the same browser
+        page = await profiles.page(account)
+        assert page in first.pages
+        await first.close()  # the browser died (or the operator closed it)
+        second = await profiles.context(account)
+        assert second is not first
+        assert (await profiles.page(account)).url == "about:blank"
+        await profiles.release(account)  # e.g. after NEEDS_LOGIN, for `login`
+        assert not (account.profile / "SingletonLock").is_symlink()
+        await profiles.close()
 
 
 class Tty(io.StringIO):
