@@ -34,6 +34,7 @@ class Faults:
     """Seconds to pause at named points; empty in every real run."""
 
     pauses: Mapping[str, float] = field(default_factory=dict)
+    path: Path | None = None  # read again at each point (`"reread": true` in the file)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Faults:
@@ -46,10 +47,21 @@ class Faults:
         except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{ENV}={path}: not a usable faults file: {exc}") from exc
         log.warning("test fault injection is on (%s): %s", path, pauses)
-        return cls(pauses)
+        return cls(pauses, Path(path) if data.get("reread") else None)
+
+    def _now(self) -> Mapping[str, float]:
+        """With `"reread": true` the file is read again at every point, so a chaos run can
+        move the next pause while one daemon process keeps running."""
+        if self.path is None:
+            return self.pauses
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return {str(k): float(v) for k, v in dict(data.get("pause", {})).items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
 
     async def pause(self, point: str) -> None:
-        seconds = self.pauses.get(point, 0.0)
+        seconds = self._now().get(point, 0.0)
         if seconds > 0:
             log.warning("test fault: pausing %.1fs at %s", seconds, point)
             await asyncio.sleep(seconds)
