@@ -100,6 +100,29 @@ def new_page(aio: Loop, browser: Any, sandbox_server: Any) -> Iterator[Callable[
         aio.run(context.close())
 
 
+@pytest_asyncio.fixture(loop_scope="session")
+async def open_page(
+    browser: Any, sandbox_server: Any
+) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Async factory: `await open_page(account="main", **context_options)` gives a page in a
+    fresh context, logged in to the sandbox as `account` (or not, with None); every context
+    it made is closed at teardown."""
+    from runner.browser import VIEWPORT
+
+    contexts: list[Any] = []
+
+    async def make(account: str | None = "main", **options: Any) -> Any:
+        context = await browser.new_context(viewport=VIEWPORT, **options)
+        contexts.append(context)
+        if account is not None:
+            await context.add_cookies([sandbox_server.state.login_cookie(account)])
+        return await context.new_page()
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
 @pytest.fixture
 def image_file(tmp_path: Path) -> Callable[..., Path]:
     """Factory: a small real PNG on disk."""

@@ -23,14 +23,14 @@ def platform() -> Any:
 
 
 @pytest.fixture
-def grab(aio: Any, new_page: Any, sandbox: Any, platform: Any, tmp_path: Path) -> Any:
-    """Factory: capture one state of the live sandbox with the shared browser."""
+def grab(open_page: Any, sandbox: Any, platform: Any, tmp_path: Path) -> Any:
+    """Async factory: capture one state of the live sandbox with the shared browser."""
 
-    def run(state: str, *, account: str | None = "main", **options: Any) -> str:
-        page = new_page(account)
+    async def run(state: str, *, account: str | None = "main", **options: Any) -> str:
+        page = await open_page(account)
         out = tmp_path / f"{state}.html"
-        path = aio.run(capture_page(page, platform, state, base_url=sandbox.url, out=out,
-                                    **options))
+        path = await capture_page(page, platform, state, base_url=sandbox.url, out=out,
+                                  **options)
         assert path == out
         return out.read_text(encoding="utf-8")
 
@@ -41,9 +41,10 @@ def tree(html: str) -> Any:
     return lxml.html.document_fromstring(html)
 
 
-def test_compose_state_keeps_what_selectors_test_and_loses_scripts(grab: Any,
-                                                                   sandbox: Any) -> None:
-    html = grab("compose", until_phase="open")
+@pytest.mark.asyncio
+async def test_compose_state_keeps_what_selectors_test_and_loses_scripts(grab: Any,
+                                                                         sandbox: Any) -> None:
+    html = await grab("compose", until_phase="open")
     doc = tree(html)
     assert html.startswith("<!DOCTYPE html>\n<!-- publish-runner fixture: platform=sandbox "
                            "state=compose locale=en captured=")
@@ -63,8 +64,9 @@ def test_compose_state_keeps_what_selectors_test_and_loses_scripts(grab: Any,
     assert scan(html) == []
 
 
-def test_login_state_is_captured_logged_out(grab: Any) -> None:
-    html = grab("login", account=None, until_phase="open")
+@pytest.mark.asyncio
+async def test_login_state_is_captured_logged_out(grab: Any) -> None:
+    html = await grab("login", account=None, until_phase="open")
     doc = tree(html)
     assert "state=login" in html.splitlines()[1]
     assert "/login" in html.splitlines()[1]
@@ -76,11 +78,12 @@ def test_login_state_is_captured_logged_out(grab: Any) -> None:
     assert scan(html) == []
 
 
-def test_profile_post_texts_are_scrambled_same_length(grab: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_profile_post_texts_are_scrambled_same_length(grab: Any, sandbox: Any) -> None:
     texts = ["Call me on +44 20 7946 0958 or jane.roe@gmail.com", "مرحبا يا ليلى، نلتقي غدا"]
     for text in texts:
         sandbox.state.add_post("main", text, [], "test")
-    html = grab("profile", url=f"{sandbox.url}/u/main?utm_source=newsletter&s=20")
+    html = await grab("profile", url=f"{sandbox.url}/u/main?utm_source=newsletter&s=20")
     doc = tree(html)
     got = [el.text_content() for el in doc.xpath("//*[@data-testid='post-text']")]
     assert len(got) == 2
@@ -98,31 +101,28 @@ def test_profile_post_texts_are_scrambled_same_length(grab: Any, sandbox: Any) -
     assert scan(html) == []
 
 
-def test_form_state_and_shadow_roots_are_kept(aio: Any, new_page: Any, sandbox: Any,
-                                              platform: Any, tmp_path: Path) -> None:
-    page = new_page("main")
-
-    async def build() -> None:
-        await page.goto(f"{sandbox.url}/compose")
-        await page.evaluate("""() => {
-            const host = document.createElement('div');
-            host.id = 'shadow-host';
-            const root = host.attachShadow({mode: 'open'});
-            root.innerHTML = '<button aria-label="Schedule post">Schedule</button>';
-            const sheet = new CSSStyleSheet();
-            sheet.replaceSync('button { color: rgb(1, 2, 3); }');
-            root.adoptedStyleSheets = [sheet];
-            const input = document.createElement('input');
-            input.id = 'typed';
-            const box = document.createElement('input');
-            box.type = 'checkbox'; box.id = 'ticked';
-            document.body.append(host, input, box);
-            input.value = 'typed after load';
-            box.checked = true;
-        }""")
-
-    aio.run(build())
-    out = aio.run(capture_page(page, platform, "shadow", out=tmp_path / "s.html"))
+@pytest.mark.asyncio
+async def test_form_state_and_shadow_roots_are_kept(open_page: Any, sandbox: Any,
+                                                    platform: Any, tmp_path: Path) -> None:
+    page = await open_page("main")
+    await page.goto(f"{sandbox.url}/compose")
+    await page.evaluate("""() => {
+        const host = document.createElement('div');
+        host.id = 'shadow-host';
+        const root = host.attachShadow({mode: 'open'});
+        root.innerHTML = '<button aria-label="Schedule post">Schedule</button>';
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync('button { color: rgb(1, 2, 3); }');
+        root.adoptedStyleSheets = [sheet];
+        const input = document.createElement('input');
+        input.id = 'typed';
+        const box = document.createElement('input');
+        box.type = 'checkbox'; box.id = 'ticked';
+        document.body.append(host, input, box);
+        input.value = 'typed after load';
+        box.checked = true;
+    }""")
+    out = await capture_page(page, platform, "shadow", out=tmp_path / "s.html")
     html = out.read_text(encoding="utf-8")
     doc = tree(html)
     (template,) = doc.xpath("//*[@id='shadow-host']/template")
@@ -133,15 +133,17 @@ def test_form_state_and_shadow_roots_are_kept(aio: Any, new_page: Any, sandbox: 
     assert doc.xpath("//input[@id='ticked']")[0].get("checked") is not None
 
 
-def test_capture_launches_its_own_browser(aio: Any, sandbox: Any, tmp_path: Path) -> None:
-    path = aio.run(capture(
+@pytest.mark.asyncio
+async def test_capture_launches_its_own_browser(sandbox: Any, tmp_path: Path) -> None:
+    path = await capture(
         "sandbox", "compose", headless=True, until_phase="open", base_url=sandbox.url,
         cookies=[sandbox.state.login_cookie("main")], out=tmp_path / "c.html",
-    ))
+    )
     assert tree(path.read_text(encoding="utf-8")).xpath("//*[@data-testid='composer-text']")
 
 
-def test_failure_html_imports_as_a_sanitised_fixture(aio: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_failure_html_imports_as_a_sanitised_fixture(tmp_path: Path) -> None:
     failure = tmp_path / "failure.html"
     failure.write_text(
         "<!-- publish-runner failure snapshot: platform=sandbox phase=compose "
@@ -150,7 +152,7 @@ def test_failure_html_imports_as_a_sanitised_fixture(aio: Any, tmp_path: Path) -
         "<body><div data-testid='post-text'>john.doe@gmail.com</div></body></html>",
         encoding="utf-8",
     )
-    out = aio.run(import_fixture(failure, "sandbox", "broken", out=tmp_path / "broken.html"))
+    out = await import_fixture(failure, "sandbox", "broken", out=tmp_path / "broken.html")
     html = out.read_text(encoding="utf-8")
     header = html.splitlines()[1]
     assert "state=broken" in header and "locale=ar" in header
@@ -158,14 +160,15 @@ def test_failure_html_imports_as_a_sanitised_fixture(aio: Any, tmp_path: Path) -
     assert "<script" not in html and "john.doe" not in html and scan(html) == []
 
 
-def test_captured_sandbox_dom_sanitised_then_replays_green(
-    aio: Any, browser: Any, grab: Any, sandbox: Any, tmp_path: Path
+@pytest.mark.asyncio
+async def test_captured_sandbox_dom_sanitised_then_replays_green(
+    browser: Any, grab: Any, sandbox: Any, tmp_path: Path
 ) -> None:
     from runner.replay import load_scenarios, run_replay
 
-    grab("compose", until_phase="compose")  # text typed: the Post button is enabled
-    grab("posted", until_phase="verify")  # the success toast with its link
-    grab("login", account=None, until_phase="open")
+    await grab("compose", until_phase="compose")  # text typed: the Post button is enabled
+    await grab("posted", until_phase="verify")  # the success toast with its link
+    await grab("login", account=None, until_phase="open")
     for name in ("compose", "posted", "login"):
         assert scan((tmp_path / f"{name}.html").read_text(encoding="utf-8")) == []
     base = sandbox.url
@@ -193,7 +196,7 @@ def test_captured_sandbox_dom_sanitised_then_replays_green(
     (folder / "scenarios.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True),
                                            encoding="utf-8")
     scenarios = load_scenarios(folder / "scenarios.yaml")
-    report = aio.run(run_replay(scenarios, browser=browser))
+    report = await run_replay(scenarios, browser=browser)
     failures = {r.scenario.name: r.mismatches for r in report.results if not r.passed}
     assert report.passed, failures
     statuses = {r.scenario.name: r.actual_status for r in report.results}
