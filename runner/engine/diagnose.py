@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from runner.engine.locate import SelectorResolver, build, normalise
+from runner.engine.locate import SelectorResolver, build, in_frame, normalise
 from runner.engine.selectorfile import Candidate
+from runner.engine.translate import BrowserFailure
 
 if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
+    from playwright.async_api import FrameLocator, Locator, Page
 
     from runner.engine.definitions import Platform
 
@@ -64,7 +65,10 @@ DESCRIBE_JS = """
     if (label) return label.trim();
     const by = e.getAttribute('aria-labelledby');
     if (by) {
-      const parts = by.split(/\\s+/).map(id => document.getElementById(id)).filter(Boolean);
+      const home = e.getRootNode();
+      const find = (id) => (home.getElementById ? home.getElementById(id) : null)
+                           || document.getElementById(id);
+      const parts = by.split(/\\s+/).map(find).filter(Boolean);
       if (parts.length) return parts.map(text).join(' ');
     }
     if (e.id) {
@@ -113,7 +117,18 @@ COLLECT_JS = """
                         'SVG', 'PATH', 'svg', 'path', 'BR']);
   const base = root.nodeType === 9 ? root.body : root;
   const out = [];
-  for (const el of base.querySelectorAll('*')) {
+  // Every element under base, open shadow roots included (Playwright's selectors pierce
+  // them, so a suggestion may point inside one).
+  const all = [];
+  const walk = (node) => {
+    for (const el of node.querySelectorAll('*')) {
+      all.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  if (base.shadowRoot) walk(base.shadowRoot);
+  walk(base);
+  for (const el of all) {
     if (skip.has(el.tagName) || el.closest('svg')) continue;
     const d = describe(el, testIdAttr);
     if (visibleOnly && !d.visible) continue;
@@ -253,6 +268,8 @@ def _options(el: Element, lang: str) -> list[dict[str, Any]]:
         out.append({"placeholder": {lang: el.placeholder}})
     if el.classes:
         out.append({"css": el.tag + "".join("." + _css_ident(c) for c in el.classes)})
+    if el.type:
+        out.append({"css": f'{el.tag}[type="{el.type}"]'})
     if el.role:
         out.append({"role": el.role})
     return out
@@ -304,27 +321,42 @@ async def suggest(platform: Platform, page: Page, name: str, reference: Element,
         if scope is not None:
             root = scope.locator
     args = [attr, MAX_ELEMENTS, sel.visible]
-    if root is page:
-        raw = await page.evaluate(f"(args) => ({COLLECT_JS})(document, args)", args)
-    else:
-        raw = await root.first.evaluate(COLLECT_JS, args)  # type: ignore[union-attr]
+    # Where to look: the page (or scope) itself, and each iframe the selector's candidates
+    # name (a redesign may move the element in or out of one).
+    frames = list(dict.fromkeys(f for c in sel.candidates if (f := sel.frame_of(c))))
+    roots: list[tuple[Page | Locator | FrameLocator, str | None]] = [(root, None)]
+    roots += [(in_frame(root, f), f) for f in frames]
     lang = await _page_lang(page, locale)
     scored = []
-    for data in raw:
-        el = Element.of(data)
-        points, why = score(reference, el)
-        if points > 0:
-            scored.append((points, el, why))
+    for where, frame in roots:
+        try:
+            if where is page:
+                raw = await page.evaluate(f"(args) => ({COLLECT_JS})(document, args)", args)
+            elif frame is not None:
+                raw = await where.locator(":root").first.evaluate(COLLECT_JS, args)
+            else:
+                raw = await where.first.evaluate(COLLECT_JS, args)  # type: ignore[union-attr]
+        except BrowserFailure:
+            continue  # no such iframe on this page
+        for data in raw:
+            el = Element.of(data)
+            points, why = score(reference, el)
+            if points > 0:
+                scored.append((points, el, why, where, frame))
     scored.sort(key=lambda t: -t[0])
     out: list[Suggestion] = []
     seen: set[str] = set()
-    for points, el, why in scored:
+    for points, el, why, where, frame in scored:
         if len(out) >= limit:
             break
-        candidate = await _working_candidate(root, el, lang, sel.count, sel.many, sel.visible,
-                                             attr)
+        candidate = await _working_candidate(where, el, lang, sel.count, sel.many,
+                                             sel.visible, attr)
         if candidate is None:
             continue
+        if frame is not None:
+            candidate["frame"] = frame
+        elif frames and sel.frame is not None:
+            candidate["frame"] = "top"  # not in the selector's default iframe
         key = repr(candidate)
         if key in seen:
             continue
@@ -333,15 +365,19 @@ async def suggest(platform: Platform, page: Page, name: str, reference: Element,
     return out
 
 
-async def _working_candidate(root: Page | Locator, el: Element, lang: str, count: int,
-                             many: bool, visible: bool, attr: str) -> dict[str, Any] | None:
+async def _working_candidate(root: Page | Locator | FrameLocator, el: Element, lang: str,
+                             count: int, many: bool, visible: bool, attr: str
+                             ) -> dict[str, Any] | None:
     """The first of `el`'s candidates that resolves on the live page as the selector needs."""
     for option in _options(el, lang):
         cand = Candidate.model_validate(option)
         loc = build(root, cand, locale=lang, test_id_attr=attr)
         if visible:
             loc = loc.filter(visible=True)
-        n = await loc.count()
+        try:
+            n = await loc.count()
+        except BrowserFailure:
+            continue  # a text Playwright cannot put in a selector: try the next option
         if not ((n >= 1) if many else (n == count)):
             continue
         # It must find this element, not another one that happens to be alone.

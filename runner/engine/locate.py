@@ -51,7 +51,9 @@ def _tolerant(text: str) -> str:
     """A regex for `text` that also matches it with bidi marks anywhere inside."""
     parts = []
     for ch in normalise(text):
-        parts.append(r"\s+" if ch == " " else re.escape(ch))
+        # "/" escaped too: Playwright writes the pattern into its selector as /…/ (a name
+        # like "Feeling/activity" would end the regex early).
+        parts.append(r"\s+" if ch == " " else r"\/" if ch == "/" else re.escape(ch))
     return _BIDI_CLASS.join(parts)
 
 
