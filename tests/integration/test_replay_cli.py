@@ -202,8 +202,9 @@ def test_help_documents_exit_codes() -> None:
     assert "2 usage or configuration error" in text
 
 
-def test_pause_on_failure_stops_on_the_failing_page(aio: Any, browser: Any,
-                                                    fixtures: Path) -> None:
+@pytest.mark.asyncio
+async def test_pause_on_failure_stops_on_the_failing_page(browser: Any,
+                                                          fixtures: Path) -> None:
     """What `--headed --pause-on-failure` does, with the pause recorded instead of opening
     the inspector: called once, for the failing scenario, on its page as it failed."""
     from runner.replay import Replayer, load_scenarios
@@ -221,21 +222,22 @@ def test_pause_on_failure_stops_on_the_failing_page(aio: Any, browser: Any,
 
     replayer = Replayer(browser, pause=pause, workers=4)
     assert replayer.workers == 1  # one page at a time while someone looks at it
-    report = aio.run(replayer.run(load_scenarios(path)))
+    report = await replayer.run(load_scenarios(path))
     assert sorted(r.outcome for r in report.results) == ["failed", "passed"]
     ((name, url, forms),) = seen
     assert name == "logged-out-en" and "/login" in url and forms >= 1
 
 
-def test_expected_failures_on_static_fixtures_do_not_wait_out_timeouts(
-        aio: Any, browser: Any, fixtures: Path) -> None:
+@pytest.mark.asyncio
+async def test_expected_failures_on_static_fixtures_do_not_wait_out_timeouts(
+        browser: Any, fixtures: Path) -> None:
     """With scripts off a page cannot change, so a missing element is known at the first
     look: the failing step takes a small part of its timeout, however loaded the machine."""
     from runner.engine import load_platform
     from runner.replay import Replayer, load_scenarios
 
     keep_only(fixtures, "redesign-broken-en", "logged-out-en")
-    report = aio.run(Replayer(browser).run(load_scenarios(fixtures / "scenarios.yaml")))
+    report = await Replayer(browser).run(load_scenarios(fixtures / "scenarios.yaml"))
     assert report.passed, [r.mismatches for r in report.results]
     timeout_ms = load_platform("sandbox").playbook.header.default_timeout * 1000
     broken = next(r for r in report.results if r.scenario.name == "redesign-broken-en")

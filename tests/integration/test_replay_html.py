@@ -32,7 +32,8 @@ def artifacts() -> Path:
     return folder
 
 
-def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_html_report_renders_in_chromium(browser: Any, tmp_path: Path) -> None:
     folder = tmp_path / "cases"
     shutil.copytree(ROOT / "fixtures" / "sandbox", folder)
     path = folder / "scenarios.yaml"
@@ -42,8 +43,8 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
     doc["scenarios"]["redesign-broken-en"]["expect"]["status"] = "SUCCEEDED"  # make it fail
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     report_dir = tmp_path / "replay-report"
-    report = aio.run(Replayer(browser, out_dir=report_dir, trace=True).run(
-        load_scenarios(path)))
+    report = await Replayer(browser, out_dir=report_dir, trace=True).run(
+        load_scenarios(path))
     assert [r.outcome for r in report.results] == ["passed", "failed"]
     html_file = report_dir / "index.html"
     html_file.write_text(to_html(report, html_file), encoding="utf-8")
@@ -51,33 +52,29 @@ def test_html_report_renders_in_chromium(aio: Any, browser: Any, tmp_path: Path)
     shot = artifacts() / "replay-report.png"
     shot.unlink(missing_ok=True)
 
-    async def render() -> dict[str, Any]:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        requests: list[str] = []
-        context.on("request", lambda r: requests.append(r.url))
-        page = await context.new_page()
-        await page.goto(html_file.as_uri())
-        await page.locator("details").first.wait_for()
-        facts = await page.evaluate("""() => ({
-          badges: [...document.querySelectorAll('summary .badge')].map(b => b.textContent),
-          ids: [...document.querySelectorAll('summary b')].map(b => b.textContent),
-          open: [...document.querySelectorAll('details')].map(d => d.open),
-          rows: [...document.querySelectorAll('details')].map(
-            d => d.querySelectorAll('tr').length - 1),
-          images: [...document.querySelectorAll('figure img')].map(
-            i => [i.alt, i.naturalWidth, i.src.slice(0, 15)]),
-          trace: [...document.querySelectorAll('a')].filter(
-            a => a.textContent === 'trace').map(a => a.getAttribute('href')),
-          message: document.querySelector('.message')?.textContent || '',
-        })""")
-        for d in await page.locator("details").all():  # open all, for the screenshot
-            await d.evaluate("d => d.open = true")
-        await page.screenshot(path=str(shot), full_page=True)
-        await context.close()
-        facts["requests"] = requests
-        return facts
-
-    facts = aio.run(render())
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = await context.new_page()
+    await page.goto(html_file.as_uri())
+    await page.locator("details").first.wait_for()
+    facts = await page.evaluate("""() => ({
+      badges: [...document.querySelectorAll('summary .badge')].map(b => b.textContent),
+      ids: [...document.querySelectorAll('summary b')].map(b => b.textContent),
+      open: [...document.querySelectorAll('details')].map(d => d.open),
+      rows: [...document.querySelectorAll('details')].map(
+        d => d.querySelectorAll('tr').length - 1),
+      images: [...document.querySelectorAll('figure img')].map(
+        i => [i.alt, i.naturalWidth, i.src.slice(0, 15)]),
+      trace: [...document.querySelectorAll('a')].filter(
+        a => a.textContent === 'trace').map(a => a.getAttribute('href')),
+      message: document.querySelector('.message')?.textContent || '',
+    })""")
+    for d in await page.locator("details").all():  # open all, for the screenshot
+        await d.evaluate("d => d.open = true")
+    await page.screenshot(path=str(shot), full_page=True)
+    await context.close()
+    facts["requests"] = requests
     assert facts["requests"] == [html_file.as_uri()]  # self-contained: nothing else loaded
     assert facts["badges"] == ["failed", "passed"]  # failures first
     assert facts["ids"] == ["sandbox/redesign-broken-en", "sandbox/publish-text-en"]

@@ -127,8 +127,9 @@ async def sign_in(browser: Any, dash: Dash, viewport: dict[str, int]) -> tuple[A
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_pages_read_right_in_both_languages(aio: Any, browser: Any, dash: Dash,
-                                            size: str) -> None:
+@pytest.mark.asyncio
+async def test_pages_read_right_in_both_languages(browser: Any, dash: Dash,
+                                                  size: str) -> None:
     ids = seed(dash)
     shots = artifacts()
     width = SIZES[size]["width"]
@@ -141,91 +142,89 @@ def test_pages_read_right_in_both_languages(aio: Any, browser: Any, dash: Dash,
             assert await page.evaluate(UNISOLATED_JS) == [], (name, size)
         await page.screenshot(path=str(shots / f"{name}-{size}-{lang}.png"), full_page=True)
 
-    async def go() -> None:
-        context, page = await sign_in(browser, dash, SIZES[size])
-        for lang in ("en", "ar"):
-            await page.goto(f"{dash.url}{APP}/lang/{lang}?next={APP}/jobs")
-            assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    context, page = await sign_in(browser, dash, SIZES[size])
+    for lang in ("en", "ar"):
+        await page.goto(f"{dash.url}{APP}/lang/{lang}?next={APP}/jobs")
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
 
-            # The failed job: the step log wraps inside the viewport, the arrow reads right.
-            await check_page(page, lang, "job-failed", f"jobs/{ids['failed']}")
-            await page.wait_for_selector("table.logs td.log-msg")
-            assert await page.evaluate(LOG_OUTSIDE_JS) == []
-            arrows = await page.locator(".run h3 .arrow").all_inner_texts()
-            assert arrows and set(arrows) == {"←" if lang == "ar" else "→"}
-            box = await page.evaluate(BOX_JS, "main")
-            assert box["right"] <= width + 0.5 and box["left"] >= -0.5
-            # The post's text comes first on the job page, above the runs.
-            first = await page.evaluate(BOX_JS, "#job-post-text")
-            runs = await page.evaluate(BOX_JS, ".run")
-            assert first["bottom"] <= runs["top"]
+        # The failed job: the step log wraps inside the viewport, the arrow reads right.
+        await check_page(page, lang, "job-failed", f"jobs/{ids['failed']}")
+        await page.wait_for_selector("table.logs td.log-msg")
+        assert await page.evaluate(LOG_OUTSIDE_JS) == []
+        arrows = await page.locator(".run h3 .arrow").all_inner_texts()
+        assert arrows and set(arrows) == {"←" if lang == "ar" else "→"}
+        box = await page.evaluate(BOX_JS, "main")
+        assert box["right"] <= width + 0.5 and box["left"] >= -0.5
+        # The post's text comes first on the job page, above the runs.
+        first = await page.evaluate(BOX_JS, "#job-post-text")
+        runs = await page.evaluate(BOX_JS, ".run")
+        assert first["bottom"] <= runs["top"]
 
-            # The confirm gate: a proof at least half the card wide (or the whole phone
-            # width), a link to the full image, the post's text beside (desktop) or under it.
-            await check_page(page, lang, "job-confirm", f"jobs/{ids['gate']}")
-            card = await page.evaluate(BOX_JS, "#confirm-box")
-            proof = await page.evaluate(BOX_JS, "#before-confirm-proof")
-            text = await page.evaluate(BOX_JS, "#confirm-post-text")
-            assert proof["width"] >= card["width"] * (0.5 if size == "desktop" else 0.8)
-            href = await page.get_attribute("#before-confirm-link", "href")
-            assert href and href.startswith(f"{APP}/assets/")
-            assert ids["text"] in await page.inner_text("#confirm-post-text")
-            assert not overlaps(proof, text)
-            if size == "desktop":
-                assert text["top"] < proof["bottom"]  # beside, not under
-                if lang == "ar":
-                    assert text["right"] <= proof["left"] + 0.5  # text on the left in rtl
-                else:
-                    assert proof["right"] <= text["left"] + 0.5
-            async with page.context.expect_page() as opened:
-                await page.click("#before-confirm-proof")
-            full = await opened.value
-            await full.wait_for_load_state()
-            assert full.url.endswith(href)
-            await full.close()
+        # The confirm gate: a proof at least half the card wide (or the whole phone
+        # width), a link to the full image, the post's text beside (desktop) or under it.
+        await check_page(page, lang, "job-confirm", f"jobs/{ids['gate']}")
+        card = await page.evaluate(BOX_JS, "#confirm-box")
+        proof = await page.evaluate(BOX_JS, "#before-confirm-proof")
+        text = await page.evaluate(BOX_JS, "#confirm-post-text")
+        assert proof["width"] >= card["width"] * (0.5 if size == "desktop" else 0.8)
+        href = await page.get_attribute("#before-confirm-link", "href")
+        assert href and href.startswith(f"{APP}/assets/")
+        assert ids["text"] in await page.inner_text("#confirm-post-text")
+        assert not overlaps(proof, text)
+        if size == "desktop":
+            assert text["top"] < proof["bottom"]  # beside, not under
+            if lang == "ar":
+                assert text["right"] <= proof["left"] + 0.5  # text on the left in rtl
+            else:
+                assert proof["right"] <= text["left"] + 0.5
+        async with page.context.expect_page() as opened:
+            await page.click("#before-confirm-proof")
+        full = await opened.value
+        await full.wait_for_load_state()
+        assert full.url.endswith(href)
+        await full.close()
 
-            # No half-translated confirm decision; Arabic uses its own words for it.
-            await page.goto(f"{dash.url}{APP}/jobs/{ids['gate']}")
-            facts = await page.inner_text(".facts")
-            assert "(approved)" not in facts and "(rejected)" not in facts
+        # No half-translated confirm decision; Arabic uses its own words for it.
+        await page.goto(f"{dash.url}{APP}/jobs/{ids['gate']}")
+        facts = await page.inner_text(".facts")
+        assert "(approved)" not in facts and "(rejected)" not in facts
 
-            # Jobs and posts pages say when no device can log in to the account.
-            await check_page(page, lang, "jobs", "jobs")
-            notice = page.locator(f'[data-job-row="{ids["orphan"]}"] [data-login-notice]')
-            assert await notice.get_attribute("data-login-notice") == "login_none"
-            await check_page(page, lang, "posts", "posts")
-            assert await page.locator('[data-login-notice="login_none"]').count() >= 1
+        # Jobs and posts pages say when no device can log in to the account.
+        await check_page(page, lang, "jobs", "jobs")
+        notice = page.locator(f'[data-job-row="{ids["orphan"]}"] [data-login-notice]')
+        assert await notice.get_attribute("data-login-notice") == "login_none"
+        await check_page(page, lang, "posts", "posts")
+        assert await page.locator('[data-login-notice="login_none"]').count() >= 1
 
-            # Devices: the name and its badge, and each login's parts, never overlap.
-            await check_page(page, lang, "devices", "devices")
-            card_sel = f"#device-{ids['device']}"
-            assert not overlaps(await page.evaluate(BOX_JS, f"{card_sel} .device-name"),
-                                await page.evaluate(BOX_JS, f"{card_sel} .badge"))
-            login = f'{card_sel} [data-login="x/main"]'
-            parts = [await page.evaluate(BOX_JS, f"{login} {p}")
-                     for p in (".login-account", ".login-state", ".login-when")]
-            assert not any(overlaps(a, b) for i, a in enumerate(parts) for b in parts[i + 1:])
-            assert ("مسجّل الدخول" if lang == "ar" else "logged in") in await page.inner_text(
-                f"{login} .login-state")
+        # Devices: the name and its badge, and each login's parts, never overlap.
+        await check_page(page, lang, "devices", "devices")
+        card_sel = f"#device-{ids['device']}"
+        assert not overlaps(await page.evaluate(BOX_JS, f"{card_sel} .device-name"),
+                            await page.evaluate(BOX_JS, f"{card_sel} .badge"))
+        login = f'{card_sel} [data-login="x/main"]'
+        parts = [await page.evaluate(BOX_JS, f"{login} {p}")
+                 for p in (".login-account", ".login-state", ".login-when")]
+        assert not any(overlaps(a, b) for i, a in enumerate(parts) for b in parts[i + 1:])
+        assert ("مسجّل الدخول" if lang == "ar" else "logged in") in await page.inner_text(
+            f"{login} .login-state")
 
-            # The audit log: 50 a page, older pages, key/value details without JSON escapes.
-            await check_page(page, lang, "audit", "audit")
-            assert await page.locator("table.audit tbody tr").count() == 50
-            await page.click("#page-older")
-            await page.wait_for_selector("#page-number:text('2')")
-            assert await page.locator("table.audit tbody tr").count() >= 1
-            await check_page(page, lang, "audit-job", f"audit?job={ids['failed']}")
-            jobs = await page.locator("table.audit tbody tr td:nth-child(3)").all_inner_texts()
-            assert jobs and set(jobs) == {ids["failed"]}
-            assert await page.locator("dl.kv dt").count() > 0
-            details = await page.locator("table.audit").inner_text()
-            assert '\\"' not in details and "{" not in details
-            await page.goto(f"{dash.url}{APP}/audit?action=JOB_REQUEUED_AFTER_LOGIN")
-            assert await page.locator("table.audit tbody tr").evaluate_all(
-                "rows => rows.map(r => r.dataset.action)") == ["JOB_REQUEUED_AFTER_LOGIN"]
-        await context.close()
+        # The audit log: 50 a page, older pages, key/value details without JSON escapes.
+        await check_page(page, lang, "audit", "audit")
+        assert await page.locator("table.audit tbody tr").count() == 50
+        await page.click("#page-older")
+        await page.wait_for_selector("#page-number:text('2')")
+        assert await page.locator("table.audit tbody tr").count() >= 1
+        await check_page(page, lang, "audit-job", f"audit?job={ids['failed']}")
+        jobs = await page.locator("table.audit tbody tr td:nth-child(3)").all_inner_texts()
+        assert jobs and set(jobs) == {ids["failed"]}
+        assert await page.locator("dl.kv dt").count() > 0
+        details = await page.locator("table.audit").inner_text()
+        assert '\\"' not in details and "{" not in details
+        await page.goto(f"{dash.url}{APP}/audit?action=JOB_REQUEUED_AFTER_LOGIN")
+        assert await page.locator("table.audit tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.action)") == ["JOB_REQUEUED_AFTER_LOGIN"]
+    await context.close()
 
-    aio.run(go())
     for name in ("job-failed", "job-confirm", "jobs", "posts", "devices", "audit", "audit-job"):
         for lang in ("en", "ar"):
             assert (shots / f"{name}-{size}-{lang}.png").stat().st_size > 0
