@@ -99,10 +99,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def play(aio: Any, browser: Any, site: str, tmp_path: Path) -> Any:
-    """Factory: run a playbook (its `phases:` YAML) against the pages; returns (result, page)."""
+def play(open_page: Any, site: str, tmp_path: Path) -> Any:
+    """Async factory: run a playbook (its `phases:` YAML) against the pages; returns
+    (result, page)."""
 
-    def run(phases: str, *, human: bool = False, **options: Any) -> tuple[Any, Any]:
+    async def run(phases: str, *, human: bool = False, **options: Any) -> tuple[Any, Any]:
         (tmp_path / "playbooks").mkdir(exist_ok=True)
         (tmp_path / "selectors").mkdir(exist_ok=True)
         (tmp_path / "selectors" / "features.yaml").write_text(SELECTORS, encoding="utf-8")
@@ -111,14 +112,9 @@ def play(aio: Any, browser: Any, site: str, tmp_path: Path) -> Any:
                         f"phases:\n{phases}", encoding="utf-8")
         platform = load_files(book, root=tmp_path)
         engine = Engine(platform, EngineOptions(trace=False, proof_format="raw", **options))
-
-        async def go() -> tuple[Any, Any]:
-            context = await browser.new_context()
-            page = await context.new_page()
-            result = await engine.run(page, Post("Hello 👋 مرحبا"), tmp_path / "out")
-            return result, page
-
-        return aio.run(go())
+        page = await open_page(None)
+        result = await engine.run(page, Post("Hello 👋 مرحبا"), tmp_path / "out")
+        return result, page
 
     return run
 
@@ -127,9 +123,10 @@ def records(result: Any) -> dict[str, Any]:
     return {r.step: r for r in result.steps}
 
 
-def test_a_candidate_may_set_its_own_frame_and_scopes_follow_their_frame(
-        play: Any, aio: Any) -> None:
-    result, page = play("""
+@pytest.mark.asyncio
+async def test_a_candidate_may_set_its_own_frame_and_scopes_follow_their_frame(
+        play: Any) -> None:
+    result, page = await play("""
   open:
     - goto: '{{ base_url }}/frames.html'
 
@@ -141,16 +138,17 @@ def test_a_candidate_may_set_its_own_frame_and_scopes_follow_their_frame(
 """)
     assert result.status is Status.SUCCEEDED, result.error_message
     assert result.resolutions["field"] == 2  # the selector's frame, second candidate
-    assert aio.run(page.title()) == "posted"  # the button on the top page was clicked
-    typed = aio.run(page.frame_locator("iframe#ed").locator("#t").input_value())
+    assert await page.title() == "posted"  # the button on the top page was clicked
+    typed = await page.frame_locator("iframe#ed").locator("#t").input_value()
     assert typed == "Hello 👋 مرحبا"
 
 
 @pytest.mark.parametrize(("page_name", "shown", "hidden"), [("layout-a", "layoutA", "layoutB"),
                                                             ("layout-b", "layoutB", "layoutA")])
-def test_wait_for_any_into_records_which_appeared(play: Any, page_name: str, shown: str,
-                                                  hidden: str) -> None:
-    result, _ = play(f"""
+@pytest.mark.asyncio
+async def test_wait_for_any_into_records_which_appeared(play: Any, page_name: str, shown: str,
+                                                        hidden: str) -> None:
+    result, _ = await play(f"""
   open:
     - goto: '{{{{ base_url }}}}/{page_name}.html'
     - wait_for: {{any: [layoutA, layoutB], into: layout}}
@@ -165,15 +163,17 @@ def test_wait_for_any_into_records_which_appeared(play: Any, page_name: str, sho
     assert steps[f"on {hidden}"].status == "skipped"
 
 
-def test_into_refuses_the_runs_own_names(play: Any) -> None:
+@pytest.mark.asyncio
+async def test_into_refuses_the_runs_own_names(play: Any) -> None:
     from common.errors import DefinitionError
 
     with pytest.raises(DefinitionError, match="into"):
-        play("  open:\n    - wait_for: {any: [layoutA], into: post}\n")
+        await play("  open:\n    - wait_for: {any: [layoutA], into: post}\n")
 
 
-def test_dismiss_clicks_a_dialog_that_shows_late(play: Any) -> None:
-    result, _ = play("""
+@pytest.mark.asyncio
+async def test_dismiss_clicks_a_dialog_that_shows_late(play: Any) -> None:
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/dialog.html'
     - dismiss: {selector: dlg, button: dlgOk, within: 3s}
@@ -183,9 +183,10 @@ def test_dismiss_clicks_a_dialog_that_shows_late(play: Any) -> None:
     assert records(result)["dismiss dlg"].message == "dismissed dlg"
 
 
-def test_dismiss_of_an_absent_dialog_is_quick_and_never_an_error(play: Any) -> None:
+@pytest.mark.asyncio
+async def test_dismiss_of_an_absent_dialog_is_quick_and_never_an_error(play: Any) -> None:
     started = time.perf_counter()
-    result, _ = play("""
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/plain.html'
     - dismiss: {selector: dlg, button: dlgOk, within: 500ms}
@@ -197,8 +198,9 @@ def test_dismiss_of_an_absent_dialog_is_quick_and_never_an_error(play: Any) -> N
     assert time.perf_counter() - started < 10
 
 
-def test_an_optional_dismiss_that_fails_is_never_slower_than_within(play: Any) -> None:
-    result, _ = play("""
+@pytest.mark.asyncio
+async def test_an_optional_dismiss_that_fails_is_never_slower_than_within(play: Any) -> None:
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/dialog.html'
     - wait_for: dlg
@@ -210,8 +212,9 @@ def test_an_optional_dismiss_that_fails_is_never_slower_than_within(play: Any) -
     assert step.duration_ms < 700 + 250, step.duration_ms
 
 
-def test_a_required_dismiss_whose_button_is_missing_fails(play: Any) -> None:
-    result, _ = play("""
+@pytest.mark.asyncio
+async def test_a_required_dismiss_whose_button_is_missing_fails(play: Any) -> None:
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/dialog.html'
     - wait_for: dlg
@@ -221,8 +224,9 @@ def test_a_required_dismiss_whose_button_is_missing_fails(play: Any) -> None:
     assert result.error_code == "SELECTOR_NOT_FOUND" and "dlgMissing" in result.error_message
 
 
-def test_wait_for_fails_fast_with_the_platforms_message(play: Any) -> None:
-    result, _ = play("""
+@pytest.mark.asyncio
+async def test_wait_for_fails_fast_with_the_platforms_message(play: Any) -> None:
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/upload.html?bad'
     - wait_for: {selector: uploadDone, fail_on: uploadError, code: MEDIA_REJECTED, timeout: 20s}
@@ -233,8 +237,9 @@ def test_wait_for_fails_fast_with_the_platforms_message(play: Any) -> None:
     assert result.duration_s < 8  # not the 20 s timeout
 
 
-def test_wait_for_with_fail_on_succeeds_when_the_target_shows(play: Any) -> None:
-    result, _ = play("""
+@pytest.mark.asyncio
+async def test_wait_for_with_fail_on_succeeds_when_the_target_shows(play: Any) -> None:
+    result, _ = await play("""
   open:
     - goto: '{{ base_url }}/upload.html'
     - wait_for: {selector: uploadDone, fail_on: uploadError, code: MEDIA_REJECTED}
@@ -249,17 +254,19 @@ TYPE = """
 """
 
 
-def test_human_pacing_keeps_the_named_method(play: Any, aio: Any) -> None:
-    result, page = play(TYPE, human=True)
+@pytest.mark.asyncio
+async def test_human_pacing_keeps_the_named_method(play: Any) -> None:
+    result, page = await play(TYPE, human=True)
     assert result.status is Status.SUCCEEDED, result.error_message
-    assert aio.run(page.evaluate("window.keys")) == 0  # insert_text: no key events
+    assert await page.evaluate("window.keys") == 0  # insert_text: no key events
 
 
 @pytest.mark.parametrize("method", ["keyboard", "fill", "paste", "insert_text"])
-def test_an_option_forces_each_method(play: Any, aio: Any, method: str) -> None:
-    result, page = play(TYPE, type_method=method)
+@pytest.mark.asyncio
+async def test_an_option_forces_each_method(play: Any, method: str) -> None:
+    result, page = await play(TYPE, type_method=method)
     assert result.status is Status.SUCCEEDED, result.error_message
-    assert aio.run(page.locator("#t").input_value()) == "typed ✓"
-    keys = aio.run(page.evaluate("window.keys"))
+    assert await page.locator("#t").input_value() == "typed ✓"
+    keys = await page.evaluate("window.keys")
     # A key per ASCII character; Chromium inserts "✓" without a key event.
     assert (keys == len("typed ")) if method == "keyboard" else keys == 0

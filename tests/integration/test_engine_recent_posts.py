@@ -20,11 +20,12 @@ TEXT = "said twice"
 
 
 @pytest.fixture
-def check(aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> Any:
+def check(open_page: Any, sandbox: Any, tmp_path: Path) -> Any:
+    """Async factory: the engine's recent-posts check for `post`, on a fresh page."""
     engine = Engine(load_platform("sandbox"), EngineOptions(base_url=sandbox.url))
 
-    def run(post: Post) -> Any:
-        return aio.run(engine.check_recent_posts(new_page("main"), post, tmp_path / "c"))
+    async def run(post: Post) -> Any:
+        return await engine.check_recent_posts(await open_page("main"), post, tmp_path / "c")
 
     return run
 
@@ -33,29 +34,32 @@ def url_of(sandbox: Any, index: int) -> str:
     return f"{sandbox.url}/p/{sandbox.state.posts()[index].id}"
 
 
-def test_a_post_dated_before_the_first_attempt_is_not_this_one(check: Any,
-                                                               sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_a_post_dated_before_the_first_attempt_is_not_this_one(check: Any,
+                                                                     sandbox: Any) -> None:
     sandbox.state.add_post("main", TEXT, [], "test")
     later = datetime.now(timezone.utc) + timedelta(hours=1)
-    assert check(Post(TEXT, not_before=later)).found is False
+    assert (await check(Post(TEXT, not_before=later))).found is False
     earlier = datetime.now(timezone.utc) - timedelta(hours=1)
-    found = check(Post(TEXT, not_before=earlier))
+    found = await check(Post(TEXT, not_before=earlier))
     assert found.found is True and found.post_url == url_of(sandbox, 0)
 
 
-def test_a_post_another_job_holds_is_not_this_one(check: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_a_post_another_job_holds_is_not_this_one(check: Any, sandbox: Any) -> None:
     sandbox.state.add_post("main", TEXT, [], "test")
     sandbox.state.add_post("main", TEXT, [], "test")
-    found = check(Post(TEXT, claimed_urls=frozenset({url_of(sandbox, 0)})))
+    found = await check(Post(TEXT, claimed_urls=frozenset({url_of(sandbox, 0)})))
     assert found.found is True and found.post_url == url_of(sandbox, 1)
     both = frozenset({url_of(sandbox, 0), url_of(sandbox, 1)})
-    assert check(Post(TEXT, claimed_urls=both)).found is False
+    assert (await check(Post(TEXT, claimed_urls=both))).found is False
 
 
-def test_two_candidates_are_inconclusive(check: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_two_candidates_are_inconclusive(check: Any, sandbox: Any) -> None:
     sandbox.state.add_post("main", TEXT, [], "test")
     sandbox.state.add_post("main", TEXT, [], "test")
-    unsure = check(Post(TEXT))
+    unsure = await check(Post(TEXT))
     assert unsure.found is None
     assert "2 recent posts could be this one" in unsure.message
     assert unsure.post_url is None

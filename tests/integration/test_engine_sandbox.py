@@ -25,16 +25,16 @@ def platform() -> Any:
 
 
 @pytest.fixture
-def publish(aio: Any, new_page: Any, sandbox: Any, platform: Any, tmp_path: Path) -> Any:
-    """Factory: run the sandbox playbook once and return the RunResult."""
+def publish(open_page: Any, sandbox: Any, platform: Any, tmp_path: Path) -> Any:
+    """Async factory: run the sandbox playbook once and return the RunResult."""
 
-    def run(text: str = TEXT, *, account: str | None = "main", media: tuple[Path, ...] = (),
-            hooks: EngineHooks | None = None, plat: Any = None, page: Any = None,
-            **options: Any) -> Any:
-        page = page or new_page(account)
+    async def run(text: str = TEXT, *, account: str | None = "main",
+                  media: tuple[Path, ...] = (), hooks: EngineHooks | None = None,
+                  plat: Any = None, page: Any = None, **options: Any) -> Any:
+        page = page or await open_page(account)
         engine = Engine(plat or platform, EngineOptions(base_url=sandbox.url, **options), hooks)
         post = Post(text=text, media=media, account=account or "main")
-        return aio.run(engine.run(page, post, tmp_path / "run"))
+        return await engine.run(page, post, tmp_path / "run")
 
     return run
 
@@ -43,8 +43,9 @@ def kinds(result: Any) -> list[str]:
     return [p.kind for p in result.proofs]
 
 
-def test_text_post_succeeds_with_both_proofs(publish: Any, sandbox: Any) -> None:
-    result = publish()
+@pytest.mark.asyncio
+async def test_text_post_succeeds_with_both_proofs(publish: Any, sandbox: Any) -> None:
+    result = await publish()
     assert result.status is Status.SUCCEEDED, result.error_message
     assert kinds(result) == ["before_confirm", "after_publish"]
     for proof in result.proofs:
@@ -58,9 +59,10 @@ def test_text_post_succeeds_with_both_proofs(publish: Any, sandbox: Any) -> None
     assert phases.index("confirm") < phases.index("publish") < phases.index("verify")
 
 
-def test_image_post_uploads_the_file(publish: Any, sandbox: Any, image_file: Any) -> None:
+@pytest.mark.asyncio
+async def test_image_post_uploads_the_file(publish: Any, sandbox: Any, image_file: Any) -> None:
     photo = image_file()
-    result = publish("With a photo", media=(photo,))
+    result = await publish("With a photo", media=(photo,))
     assert result.status is Status.SUCCEEDED, result.error_message
     assert kinds(result) == ["before_confirm", "after_publish"]
     (post,) = sandbox.state.posts()
@@ -68,8 +70,10 @@ def test_image_post_uploads_the_file(publish: Any, sandbox: Any, image_file: Any
     assert media.sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
 
 
-def test_logged_out_account_needs_login_and_nothing_is_typed(publish: Any, sandbox: Any) -> None:
-    result = publish(account=None)
+@pytest.mark.asyncio
+async def test_logged_out_account_needs_login_and_nothing_is_typed(publish: Any,
+                                                                   sandbox: Any) -> None:
+    result = await publish(account=None)
     assert result.status is Status.NEEDS_LOGIN
     assert "logged out" in result.error_message and "publish-runner login" in result.error_message
     assert not any(s.phase in ("compose", "attach", "publish") for s in result.steps)
@@ -77,28 +81,31 @@ def test_logged_out_account_needs_login_and_nothing_is_typed(publish: Any, sandb
     assert sandbox.state.posts() == []
 
 
-def test_expired_session_needs_login(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_expired_session_needs_login(publish: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", "session_expired")
-    result = publish()
+    result = await publish()
     assert result.status is Status.NEEDS_LOGIN
     assert sandbox.state.posts() == []
 
 
-def test_fallback_redesign_succeeds_with_a_warning(publish: Any, sandbox: Any,
-                                                  caplog: Any) -> None:
+@pytest.mark.asyncio
+async def test_fallback_redesign_succeeds_with_a_warning(publish: Any, sandbox: Any,
+                                                         caplog: Any) -> None:
     sandbox.state.set_faults("main", "redesign_fallback")
     with caplog.at_level(logging.WARNING, logger="runner.engine.engine"):
-        result = publish()
+        result = await publish()
     assert result.status is Status.SUCCEEDED, result.error_message
     assert {"composerTextarea", "postButton", "successToast"} <= set(result.fallbacks)
     assert "fallback used: composerTextarea via candidate 2" in caplog.text
     assert len(sandbox.state.posts()) == 1
 
 
-def test_broken_redesign_fails_naming_selector_and_line(publish: Any, sandbox: Any,
-                                                       platform: Any) -> None:
+@pytest.mark.asyncio
+async def test_broken_redesign_fails_naming_selector_and_line(publish: Any, sandbox: Any,
+                                                              platform: Any) -> None:
     sandbox.state.set_faults("main", "redesign_broken")
-    result = publish(timeout_scale=0.2)
+    result = await publish(timeout_scale=0.2)
     assert result.status is Status.FAILED
     line = platform.selector_line("composerTextarea")
     assert result.error_code == "SELECTOR_NOT_FOUND"
@@ -112,9 +119,10 @@ def test_broken_redesign_fails_naming_selector_and_line(publish: Any, sandbox: A
     assert sandbox.state.posts() == []
 
 
-def test_error_toast_fails_with_its_text(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_error_toast_fails_with_its_text(publish: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", "reject")
-    result = publish()
+    result = await publish()
     assert result.status is Status.FAILED
     assert result.error_code == "PLATFORM_REJECTED"
     assert "Your post could not be sent: it looks like spam." in result.error_message
@@ -122,49 +130,56 @@ def test_error_toast_fails_with_its_text(publish: Any, sandbox: Any) -> None:
     assert kinds(result) == ["before_confirm", "on_failure"]
 
 
-def test_challenge_is_a_failure_not_a_login(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_challenge_is_a_failure_not_a_login(publish: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", "challenge")
-    result = publish()
+    result = await publish()
     assert result.status is Status.FAILED
     assert result.error_code == "CHALLENGE"
     assert "challenge" in result.error_message
 
 
-def test_slow_platform_within_timeouts_succeeds(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_slow_platform_within_timeouts_succeeds(publish: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", "slow", slow_ms=1500)
-    result = publish()
+    result = await publish()
     assert result.status is Status.SUCCEEDED, result.error_message
     assert len(sandbox.state.posts()) == 1
 
 
-def test_arabic_interface(publish: Any, sandbox: Any) -> None:
-    result = publish("نص عربي فقط ✨", account="arabic")
+@pytest.mark.asyncio
+async def test_arabic_interface(publish: Any, sandbox: Any) -> None:
+    result = await publish("نص عربي فقط ✨", account="arabic")
     assert result.status is Status.SUCCEEDED, result.error_message
     assert result.fallbacks == []
     assert [p.text for p in sandbox.state.posts("arabic")] == ["نص عربي فقط ✨"]
 
 
-def test_arabic_interface_with_arabic_locale_and_fallbacks(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_arabic_interface_with_arabic_locale_and_fallbacks(publish: Any,
+                                                                 sandbox: Any) -> None:
     sandbox.state.set_faults("arabic", "redesign_fallback")
-    result = publish("مرحبا", account="arabic", locale="ar")
+    result = await publish("مرحبا", account="arabic", locale="ar")
     assert result.status is Status.SUCCEEDED, result.error_message
     assert "postButton" in result.fallbacks
 
 
-def test_cookie_banner_is_dismissed(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_cookie_banner_is_dismissed(publish: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", "cookie_banner")
-    result = publish()
+    result = await publish()
     assert result.status is Status.SUCCEEDED, result.error_message
 
 
-def test_intercepted_click_is_reported(publish: Any, sandbox: Any, platform: Any) -> None:
+@pytest.mark.asyncio
+async def test_intercepted_click_is_reported(publish: Any, sandbox: Any, platform: Any) -> None:
     header = platform.playbook.header.model_copy(update={"overlays": []})
     playbook = platform.playbook.model_copy(update={"header": header})
     from dataclasses import replace
 
     bare = replace(platform, playbook=playbook)
     sandbox.state.set_faults("main", "cookie_banner")
-    result = publish(plat=bare, timeout_scale=0.2)
+    result = await publish(plat=bare, timeout_scale=0.2)
     assert result.status is Status.FAILED
     assert result.error_code == "CLICK_INTERCEPTED"
     assert "cookie-banner" in result.error_message
@@ -172,14 +187,15 @@ def test_intercepted_click_is_reported(publish: Any, sandbox: Any, platform: Any
 
 
 @pytest.mark.parametrize("method", ["fill", "keyboard", "paste"])
-def test_typing_methods(publish: Any, sandbox: Any, platform: Any, method: str) -> None:
+@pytest.mark.asyncio
+async def test_typing_methods(publish: Any, sandbox: Any, platform: Any, method: str) -> None:
     from dataclasses import replace
 
     steps = platform.playbook.phases["compose"]
     typed = steps[0].model_copy(update={"method": method, "delay_ms": 1})
     phases = {**platform.playbook.phases, "compose": [typed]}
     plat = replace(platform, playbook=platform.playbook.model_copy(update={"phases": phases}))
-    result = publish(f"typed with {method} ✓", plat=plat)
+    result = await publish(f"typed with {method} ✓", plat=plat)
     assert result.status is Status.SUCCEEDED, result.error_message
     assert sandbox.state.posts()[0].text == f"typed with {method} ✓"
 
@@ -211,8 +227,9 @@ class Recorder(EngineHooks):
         self.calls.append("before_publish")
 
 
-def test_fail_step_refuses_a_post_before_typing(publish: Any, sandbox: Any,
-                                               platform: Any) -> None:
+@pytest.mark.asyncio
+async def test_fail_step_refuses_a_post_before_typing(publish: Any, sandbox: Any,
+                                                      platform: Any) -> None:
     from dataclasses import replace
 
     from runner.engine.steps import Fail
@@ -220,51 +237,57 @@ def test_fail_step_refuses_a_post_before_typing(publish: Any, sandbox: Any,
     refuse = Fail(message="the sandbox takes no posts without a photo", when="not post.media")
     phases = {**platform.playbook.phases, "open": [refuse, *platform.playbook.phases["open"]]}
     plat = replace(platform, playbook=platform.playbook.model_copy(update={"phases": phases}))
-    result = publish("no photo", plat=plat)
+    result = await publish("no photo", plat=plat)
     assert result.status is Status.FAILED and result.error_code == "UNSUPPORTED_POST"
     assert result.error_message.startswith("the sandbox takes no posts without a photo")
     assert sandbox.state.posts() == []
 
 
-def test_hooks_see_steps_proofs_and_gate_publish(publish: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_hooks_see_steps_proofs_and_gate_publish(publish: Any, sandbox: Any) -> None:
     hooks = Recorder()
-    result = publish(hooks=hooks)
+    result = await publish(hooks=hooks)
     assert result.status is Status.SUCCEEDED
     assert [s.seq for s in hooks.steps] == list(range(1, len(hooks.steps) + 1))
     assert [p.kind for p in hooks.proofs] == ["before_confirm", "after_publish"]
     assert hooks.calls[-2:] == ["confirm:before_confirm", "before_publish"]
 
 
-def test_rejected_confirmation_publishes_nothing(publish: Any, sandbox: Any) -> None:
-    result = publish(hooks=Recorder(approve=False))
+@pytest.mark.asyncio
+async def test_rejected_confirmation_publishes_nothing(publish: Any, sandbox: Any) -> None:
+    result = await publish(hooks=Recorder(approve=False))
     assert result.status is Status.CANCELLED
     assert not result.reached_publish
     assert sandbox.state.posts() == []
 
 
-def test_cancel_before_publish(publish: Any, sandbox: Any) -> None:
-    result = publish(hooks=Recorder(cancel_at="compose"))
+@pytest.mark.asyncio
+async def test_cancel_before_publish(publish: Any, sandbox: Any) -> None:
+    result = await publish(hooks=Recorder(cancel_at="compose"))
     assert result.status is Status.CANCELLED
     assert sandbox.state.posts() == []
 
 
-def test_recent_posts_check(aio: Any, publish: Any, new_page: Any, sandbox: Any,
-                            platform: Any, tmp_path: Path) -> None:
-    assert publish("already live ✓").status is Status.SUCCEEDED
+@pytest.mark.asyncio
+async def test_recent_posts_check(publish: Any, open_page: Any, sandbox: Any,
+                                  platform: Any, tmp_path: Path) -> None:
+    assert (await publish("already live ✓")).status is Status.SUCCEEDED
     engine = Engine(platform, EngineOptions(base_url=sandbox.url))
-    found = aio.run(engine.check_recent_posts(new_page(), Post("already live ✓"), tmp_path / "c"))
+    found = await engine.check_recent_posts(await open_page(), Post("already live ✓"),
+                                            tmp_path / "c")
     assert found.found is True
     assert found.post_url == f"{sandbox.url}/p/{sandbox.state.posts()[0].id}"
     assert found.proof is not None and found.proof.kind == "after_publish"
-    missing = aio.run(engine.check_recent_posts(new_page(), Post("never posted"), tmp_path / "d"))
+    missing = await engine.check_recent_posts(await open_page(), Post("never posted"),
+                                              tmp_path / "d")
     assert missing.found is False
     from dataclasses import replace
 
     header = platform.playbook.header.model_copy(update={"recent_posts_conclusive": False})
     blind = replace(platform, playbook=platform.playbook.model_copy(update={"header": header}))
-    unsure = aio.run(Engine(blind, EngineOptions(base_url=sandbox.url)).check_recent_posts(
-        new_page(), Post("never posted"), tmp_path / "f"))
+    unsure = await Engine(blind, EngineOptions(base_url=sandbox.url)).check_recent_posts(
+        await open_page(), Post("never posted"), tmp_path / "f")
     assert unsure.found is None and "cannot show" in unsure.message
     unreachable = Engine(platform, EngineOptions(base_url="http://127.0.0.1:9", timeout_scale=0.2))
-    unknown = aio.run(unreachable.check_recent_posts(new_page(), Post("x"), tmp_path / "e"))
+    unknown = await unreachable.check_recent_posts(await open_page(), Post("x"), tmp_path / "e")
     assert unknown.found is None and "could not check recent posts" in unknown.message

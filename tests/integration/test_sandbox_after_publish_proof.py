@@ -15,12 +15,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("account", ["main", "arabic"])
-def test_after_publish_proof_is_taken_on_the_post_page(aio: Any, new_page: Any, sandbox: Any,
-                                                       tmp_path: Path, account: str) -> None:
-    page = new_page(account)
+@pytest.mark.asyncio
+async def test_after_publish_proof_is_taken_on_the_post_page(open_page: Any, sandbox: Any,
+                                                             tmp_path: Path, account: str) -> None:
+    page = await open_page(account)
     engine = Engine(load_platform("sandbox"), EngineOptions(base_url=sandbox.url))
     text = f"Proof of the post itself 🧾 دليل المنشور ({account})"
-    result = aio.run(engine.run(page, Post(text=text, account=account), tmp_path / "run"))
+    result = await engine.run(page, Post(text=text, account=account), tmp_path / "run")
     assert result.status is Status.SUCCEEDED, result.error_message
     (post,) = sandbox.state.posts(account)
     assert result.post_url == f"{sandbox.url}/p/{post.id}"
@@ -33,5 +34,5 @@ def test_after_publish_proof_is_taken_on_the_post_page(aio: Any, new_page: Any, 
     assert verify[waited].selector == "recentPostText", verify[waited]  # the post, not a stand-in
     # The page the proof was taken of: the post's own, its text visible.
     assert page.url == result.post_url
-    assert aio.run(page.locator('[data-testid="post-text"]').inner_text()) == text
+    assert await page.locator('[data-testid="post-text"]').inner_text() == text
     assert [p.kind for p in result.proofs] == ["before_confirm", "after_publish"]
