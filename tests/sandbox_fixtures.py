@@ -13,8 +13,9 @@ import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from playwright.async_api import FilePayload, Page, async_playwright
+from playwright.async_api import FilePayload, Page
 
+from runner.browser import start_playwright
 from sandbox import SandboxServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,7 +70,7 @@ def browse(sb: SandboxServer, scenario: Scenario, *, account: str | None = "main
     """
 
     async def run() -> None:
-        async with async_playwright() as pw:
+        async with start_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = await browser.new_context()

@@ -7,12 +7,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEAM = ROOT / "runner" / "browser" / "host.py"
-SCANNED = ["runner", "bench", "common", "contract", "server"]
+SCANNED = ["runner", "bench", "common", "contract", "server", "tests", "fixtures"]
+HERE = Path(__file__).resolve()
 
 
 def _sources() -> list[Path]:
+    """Every module of ours (tests and fixture builders too), but this file, which names
+    what it looks for."""
     files = [p for d in SCANNED for p in (ROOT / d).rglob("*.py")]
-    return [*files, ROOT / "tests" / "conftest.py"]
+    return [p for p in files if p.resolve() != HERE]
 
 
 def test_only_the_seam_starts_playwright() -> None:
