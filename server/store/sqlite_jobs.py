@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
+from contract import codes
 from contract import models as s
 from server import errors
 from server.store.sqlite_core import SqliteCore, must_dt, new_id
@@ -325,7 +326,7 @@ class SqliteJobs(SqliteCore):
             db.execute("UPDATE devices SET release_streak = 0, held_until = NULL WHERE id = ?"
                        " AND release_streak > 0", (device_id,))  # it finishes runs again
             if row["status"] != "SUCCEEDED":
-                self._finish(db, row, run, req)
+                self._finish(db, row, run, self._unclaimed(db, row, req))
             elif req.outcome is s.Outcome.SUCCEEDED and run["status"] != "SUCCEEDED":
                 self._run_succeeded_too(db, row, run, req)
             self._sync_post_status(db, row["post_id"])
@@ -445,6 +446,24 @@ class SqliteJobs(SqliteCore):
             self._count_release(db, device_id, now)
             self._sync_post_status(db, row["post_id"])
             return self._job(self._job_row(db, job_id))  # type: ignore[arg-type]
+
+    def _unclaimed(self, db: sqlite3.Connection, row: sqlite3.Row,
+                   req: s.CompleteRequest) -> s.CompleteRequest:
+        """A success at a URL another job of the account already holds is not this job's
+        post (a verify-first that took another post with the same text, from a device that
+        predates the claim's verify hint): recorded as inconclusive, for the operator."""
+        if req.outcome is not s.Outcome.SUCCEEDED or req.post_url is None:
+            return req
+        other = db.execute(
+            "SELECT id FROM publishing_jobs WHERE platform = ? AND account = ? AND id <> ?"
+            " AND post_url = ? LIMIT 1",
+            (row["platform"], row["account"], row["id"], req.post_url)).fetchone()
+        if other is None:
+            return req
+        return req.model_copy(update={
+            "outcome": s.Outcome.FAILED, "error_code": codes.VERIFY_IMPOSSIBLE, "post_url": None,
+            "error_message": f"the device reported {req.post_url}, which job {other[0]} already "
+            "holds: this post may not be live; look at the account before retrying"})
 
     def _count_release(self, db: sqlite3.Connection, device_id: str, now: float) -> None:
         """One more hand-back by this device; past a streak its claims are held off."""

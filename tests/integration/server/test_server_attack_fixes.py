@@ -86,3 +86,20 @@ def test_an_unstarted_claim_goes_back_without_an_attempt(server_factory: Any) ->
     again, lease, run_id = dev.run_to()
     assert again["id"] == job["id"]
     assert dev.complete(job["id"], lease, run_id, "SUCCEEDED").status_code == 200
+
+
+def test_a_success_at_another_jobs_url_is_inconclusive(server: Running) -> None:
+    dev = server.device()
+    server.post(text="same")
+    server.post(text="same")
+    job_a, lease_a, run_a = dev.run_to()
+    assert dev.complete(job_a["id"], lease_a, run_a, "SUCCEEDED",
+                        postUrl="https://x.test/p/1").status_code == 200
+    job_b, lease_b, run_b = dev.run_to()
+    got = dev.complete(job_b["id"], lease_b, run_b, "SUCCEEDED", postUrl="https://x.test/p/1")
+    assert got.status_code == 200, got.text
+    job = server.job(job_b["id"])
+    assert job["status"] == "FAILED" and job["postUrl"] is None
+    assert job["lastErrorMessage"] and job_a["id"] in job["lastErrorMessage"]
+    assert job["runs"][0]["errorCode"] == "VERIFY_IMPOSSIBLE"
+    assert server.job(job_a["id"])["postUrl"] == "https://x.test/p/1"
