@@ -167,7 +167,7 @@ async def test_captured_sandbox_dom_sanitised_then_replays_green(
     from runner.replay import load_scenarios, run_replay
 
     await grab("compose", until_phase="compose")  # text typed: the Post button is enabled
-    await grab("posted", until_phase="verify")  # the success toast with its link
+    await grab("posted", until_phase="publish")  # the success toast with its link
     await grab("login", account=None, until_phase="open")
     for name in ("compose", "posted", "login"):
         assert scan((tmp_path / f"{name}.html").read_text(encoding="utf-8")) == []
