@@ -18,17 +18,18 @@ from sandbox import REDESIGN_BROKEN, REDESIGN_FALLBACK
 pytestmark = pytest.mark.browser
 
 
-def _canary(aio: Any, new_page: Any, sandbox: Any, root: Path | None = None,
-            account: str = "main", **kwargs: Any) -> Any:
+async def _canary(open_page: Any, sandbox: Any, root: Path | None = None,
+                  account: str = "main", **kwargs: Any) -> Any:
     plat = load_platform("sandbox", root)
-    return aio.run(canary_on_page(new_page(account), plat, account=account,
-                                  base_url=sandbox.url, root=root or project_root(), **kwargs))
+    return await canary_on_page(await open_page(account), plat, account=account,
+                                base_url=sandbox.url, root=root or project_root(), **kwargs)
 
 
-def test_healthy_account_reports_healthy_and_publishes_nothing(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_healthy_account_reports_healthy_and_publishes_nothing(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     before = len(sandbox.state.posts())
-    report = _canary(aio, new_page, sandbox, capture_dir=tmp_path / "captured")
+    report = await _canary(open_page, sandbox, capture_dir=tmp_path / "captured")
     assert report.verdict == "healthy", report.message
     assert len(sandbox.state.posts()) == before
     assert report.posted is False and report.discarded is True
@@ -51,9 +52,10 @@ def test_healthy_account_reports_healthy_and_publishes_nothing(
     assert report.as_dict()["verdict"] == "healthy"
 
 
-def test_redesign_fallback_reports_degraded(aio: Any, new_page: Any, sandbox: Any) -> None:
+@pytest.mark.asyncio
+async def test_redesign_fallback_reports_degraded(open_page: Any, sandbox: Any) -> None:
     sandbox.state.set_faults("main", REDESIGN_FALLBACK)
-    report = _canary(aio, new_page, sandbox)
+    report = await _canary(open_page, sandbox)
     assert report.verdict == "degraded", report.message
     fallbacks = {f.selector for f in report.findings if f.status == "fallback"}
     assert {"composer", "composerTextarea", "postButton"} <= fallbacks
@@ -69,8 +71,9 @@ def _paste(selector_file: Path, name: str, yaml_item: str) -> None:
     selector_file.write_text("".join(lines), encoding="utf-8")
 
 
-def test_redesign_broken_reports_the_selector_and_a_fix_that_works(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_redesign_broken_reports_the_selector_and_a_fix_that_works(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     sandbox.state.set_faults("main", REDESIGN_BROKEN)
     root = tmp_path / "defs"
     for part in ("playbooks", "selectors", "fixtures/sandbox"):
@@ -78,7 +81,7 @@ def test_redesign_broken_reports_the_selector_and_a_fix_that_works(
     selector_file = root / "selectors" / "sandbox.yaml"
     # Text only: the broken design's file input appears only after its attach button is
     # clicked, which a selector cannot express (a playbook change; see the end of the test).
-    report = _canary(aio, new_page, sandbox, root, image=False)
+    report = await _canary(open_page, sandbox, root, image=False)
     assert report.verdict == "broken"
     assert report.broken_selector == "composerTextarea" and report.broken_phase == "open"
     line = next(i for i, text in enumerate(selector_file.read_text().splitlines(), start=1)
@@ -95,13 +98,13 @@ def test_redesign_broken_reports_the_selector_and_a_fix_that_works(
         assert report.root_cause is not None
         _paste(selector_file, report.root_cause, report.suggestions[0].yaml)
         fixed.append(report.root_cause)
-        report = _canary(aio, new_page, sandbox, root, image=False)
+        report = await _canary(open_page, sandbox, root, image=False)
     assert report.verdict in ("healthy", "degraded"), (fixed, report.message)
     assert {"composer", "composerTextarea", "postButton"} <= set(fixed)
     assert sandbox.state.posts() == []
     # With the image, the file input is what stays broken, and no element is offered in
     # its place (nothing but a file input takes files).
-    report = _canary(aio, new_page, sandbox, root)
+    report = await _canary(open_page, sandbox, root)
     assert report.verdict == "broken" and report.broken_selector == "mediaInput"
     assert report.broken_phase == "attach" and report.suggestions == []
     assert sandbox.state.posts() == []

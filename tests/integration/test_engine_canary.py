@@ -47,17 +47,18 @@ def _definitions(tmp_path: Path, edit: Any) -> Path:
     return tmp_path
 
 
-def _canary(aio: Any, page: Any, sandbox: Any, plat: Any, tmp_path: Path,
-            hooks: EngineHooks | None = None) -> Any:
+async def _canary(page: Any, sandbox: Any, plat: Any, tmp_path: Path,
+                  hooks: EngineHooks | None = None) -> Any:
     engine = Engine(plat, EngineOptions(base_url=sandbox.url), hooks)
-    return aio.run(engine.canary(page, Post(text=TEXT, account="main"), tmp_path / "run"))
+    return await engine.canary(page, Post(text=TEXT, account="main"), tmp_path / "run")
 
 
-def test_canary_stops_after_confirm_discards_and_posts_nothing(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_canary_stops_after_confirm_discards_and_posts_nothing(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     hooks = Watch()
-    page = new_page("main")
-    out = _canary(aio, page, sandbox, load_platform("sandbox"), tmp_path, hooks)
+    page = await open_page("main")
+    out = await _canary(page, sandbox, load_platform("sandbox"), tmp_path, hooks)
     assert out.result.status is Status.SUCCEEDED, out.result.error_message
     assert out.result.canary and not out.result.reached_publish
     assert not hooks.before_publish_called and not hooks.confirm_asked
@@ -74,8 +75,9 @@ def test_canary_stops_after_confirm_discards_and_posts_nothing(
 
 
 @pytest.mark.parametrize("where", ["confirm", "discard"])
-def test_a_click_of_the_post_button_outside_publish_is_refused(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path, where: str) -> None:
+@pytest.mark.asyncio
+async def test_a_click_of_the_post_button_outside_publish_is_refused(
+        open_page: Any, sandbox: Any, tmp_path: Path, where: str) -> None:
     def edit(data: dict[str, Any]) -> None:
         if where == "confirm":
             data["phases"]["confirm"].append({"click": "postButton"})
@@ -83,8 +85,8 @@ def test_a_click_of_the_post_button_outside_publish_is_refused(
             data["discard"] = [{"click": "postButton"}]
 
     plat = load_platform("sandbox", _definitions(tmp_path / "defs", edit))
-    page = new_page("main")
-    out = _canary(aio, page, sandbox, plat, tmp_path)
+    page = await open_page("main")
+    out = await _canary(page, sandbox, plat, tmp_path)
     assert sandbox.state.posts() == []
     refused = out.result if where == "confirm" else None
     if refused is not None:
@@ -97,13 +99,14 @@ def test_a_click_of_the_post_button_outside_publish_is_refused(
     assert not any(s.phase == "publish" for s in out.result.steps)
 
 
-def test_enter_and_an_empty_publish_phase_are_refused(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_enter_and_an_empty_publish_phase_are_refused(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     def enter(data: dict[str, Any]) -> None:
         data["phases"]["confirm"].append({"press": {"key": "Control+Enter",
                                                     "selector": "composerTextarea"}})
 
-    out = _canary(aio, new_page("main"), sandbox,
+    out = await _canary(await open_page("main"), sandbox,
                   load_platform("sandbox", _definitions(tmp_path / "a", enter)), tmp_path)
     assert out.result.error_code == "CANARY_REFUSED", out.result.error_message
     assert sandbox.state.posts() == []
@@ -112,7 +115,7 @@ def test_enter_and_an_empty_publish_phase_are_refused(
         data["phases"]["confirm"].append({"click": "postButton"})
         data["phases"]["publish"] = []
 
-    out = _canary(aio, new_page("main"), sandbox,
+    out = await _canary(await open_page("main"), sandbox,
                   load_platform("sandbox", _definitions(tmp_path / "b", moved)), tmp_path)
     assert out.result.error_code == "CANARY_REFUSED"
     assert "names no selector" in (out.result.error_message or "")
@@ -120,8 +123,9 @@ def test_enter_and_an_empty_publish_phase_are_refused(
     assert sandbox.state.posts() == []
 
 
-def test_without_canary_mode_the_same_click_in_confirm_would_publish(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_without_canary_mode_the_same_click_in_confirm_would_publish(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     """The control: the edited playbook really does publish when not a canary, so the
     refusal above is what kept the post away."""
     def edit(data: dict[str, Any]) -> None:
@@ -130,7 +134,7 @@ def test_without_canary_mode_the_same_click_in_confirm_would_publish(
 
     plat = load_platform("sandbox", _definitions(tmp_path / "defs", edit))
     engine = Engine(plat, EngineOptions(base_url=sandbox.url))
-    result = aio.run(engine.run(new_page("main"), Post(text=TEXT, account="main"),
-                                tmp_path / "run"))
+    result = await engine.run(await open_page("main"), Post(text=TEXT, account="main"),
+                              tmp_path / "run")
     assert result.status is Status.SUCCEEDED, result.error_message
     assert len(sandbox.state.posts()) == 1

@@ -25,12 +25,13 @@ def _groups(trace: Path) -> list[dict[str, Any]]:
             and e.get("method") == "tracingGroup"]
 
 
-def test_trace_groups_actions_by_step_and_marks_the_failure(
-        aio: Any, new_page: Any, sandbox: Any, tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_trace_groups_actions_by_step_and_marks_the_failure(
+        open_page: Any, sandbox: Any, tmp_path: Path) -> None:
     sandbox.state.set_faults("main", REDESIGN_BROKEN)
     plat = load_platform("sandbox")
     engine = Engine(plat, EngineOptions(base_url=sandbox.url, timeout_scale=0.2))
-    result = aio.run(engine.run(new_page("main"), Post(text="traced"), tmp_path / "run"))
+    result = await engine.run(await open_page("main"), Post(text="traced"), tmp_path / "run")
     assert result.status is Status.FAILED and result.trace is not None
     groups = _groups(result.trace)
     titles = [g["title"] for g in groups]
