@@ -3,29 +3,15 @@ sandbox site served over real HTTP, and factories for pages that close what they
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from PIL import Image
-
-T = TypeVar("T")
-
-
-class Loop:
-    """Runs a coroutine to completion on the session's event loop (pytest-asyncio's) from a
-    plain test function. Async tests need none of this: they `await` on that same loop."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-
-    def run(self, coro: Awaitable[T]) -> T:
-        return self.loop.run_until_complete(coro)
 
 
 @pytest.fixture(autouse=True)
@@ -36,17 +22,6 @@ def _no_user_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("PUBLISH_RUNNER_") and not name.startswith("PUBLISH_RUNNER_TEST_"):
             monkeypatch.delenv(name)
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def session_loop() -> asyncio.AbstractEventLoop:
-    """The one event loop of the session (pytest-asyncio's), where the browser lives."""
-    return asyncio.get_running_loop()
-
-
-@pytest.fixture(scope="session")
-def aio(session_loop: asyncio.AbstractEventLoop) -> Loop:
-    return Loop(session_loop)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -76,28 +51,6 @@ def sandbox(sandbox_server: Any) -> Iterator[Any]:
     sandbox_server.state.reset()
     yield sandbox_server
     sandbox_server.state.reset()
-
-
-@pytest.fixture
-def new_page(aio: Loop, browser: Any, sandbox_server: Any) -> Iterator[Callable[..., Any]]:
-    """Factory: a fresh context and page, logged in to the sandbox as `account` (or not)."""
-    from runner.browser import VIEWPORT
-
-    contexts: list[Any] = []
-
-    def make(account: str | None = "main", **options: Any) -> Any:
-        async def create() -> Any:
-            context = await browser.new_context(viewport=VIEWPORT, **options)
-            contexts.append(context)
-            if account is not None:
-                await context.add_cookies([sandbox_server.state.login_cookie(account)])
-            return await context.new_page()
-
-        return aio.run(create())
-
-    yield make
-    for context in contexts:
-        aio.run(context.close())
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -17,15 +17,16 @@ from sandbox import REDESIGN_BROKEN
 pytestmark = pytest.mark.browser
 
 
-def test_a_kept_trace_holds_no_session_cookie(aio: Any, new_page: Any, sandbox: Any,
-                                              tmp_path: Path) -> None:
+@pytest.mark.asyncio
+async def test_a_kept_trace_holds_no_session_cookie(open_page: Any, sandbox: Any,
+                                                    tmp_path: Path) -> None:
     sandbox.state.set_faults("main", REDESIGN_BROKEN)
-    page = new_page("main")
-    (cookie,) = aio.run(page.context.cookies())
+    page = await open_page("main")
+    (cookie,) = await page.context.cookies()
     secret = str(cookie["value"])  # the live session this run browses with
     engine = Engine(load_platform("sandbox"), EngineOptions(base_url=sandbox.url,
                                                              timeout_scale=0.2))
-    result = aio.run(engine.run(page, Post(text="traced"), tmp_path / "run"))
+    result = await engine.run(page, Post(text="traced"), tmp_path / "run")
     assert result.status is Status.FAILED and result.trace is not None
     with zipfile.ZipFile(result.trace) as z:
         names = z.namelist()
