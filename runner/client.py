@@ -231,24 +231,28 @@ class ServerClient:
         self, job_id: str, *, lease_token: str, run_id: str, kind: s.ProofKind, sha256: str,
         data: bytes, filename: str = "proof.png",
     ) -> str:
-        reply = await self._model(
-            s.ProofResponse, "POST", f"/api/publishing/jobs/{job_id}/proofs",
-            data={"leaseToken": lease_token, "runId": run_id, "kind": kind.value,
-                  "sha256": sha256},
-            files={"file": (filename, data, "application/octet-stream")},
-            lease_call=True, budget=self.retry.result_budget,
-        )
-        return reply.asset_id
+        return await self._upload_run_file(job_id, "proofs", lease_token=lease_token,
+                                           run_id=run_id, kind=kind.value, sha256=sha256,
+                                           data=data, filename=filename)
 
     async def upload_snapshot(
         self, job_id: str, *, lease_token: str, run_id: str, kind: s.SnapshotKind, sha256: str,
         data: bytes, filename: str,
     ) -> str:
         """A failed run's page HTML or trace zip (the server checks the bytes' type)."""
+        return await self._upload_run_file(job_id, "snapshots", lease_token=lease_token,
+                                           run_id=run_id, kind=kind.value, sha256=sha256,
+                                           data=data, filename=filename)
+
+    async def _upload_run_file(
+        self, job_id: str, endpoint: str, *, lease_token: str, run_id: str, kind: str,
+        sha256: str, data: bytes, filename: str,
+    ) -> str:
+        """One multipart upload of a run's file (a proof or a snapshot): the same form, the
+        same lease rules and retry budget as the other results."""
         reply = await self._model(
-            s.ProofResponse, "POST", f"/api/publishing/jobs/{job_id}/snapshots",
-            data={"leaseToken": lease_token, "runId": run_id, "kind": kind.value,
-                  "sha256": sha256},
+            s.ProofResponse, "POST", f"/api/publishing/jobs/{job_id}/{endpoint}",
+            data={"leaseToken": lease_token, "runId": run_id, "kind": kind, "sha256": sha256},
             files={"file": (filename, data, "application/octet-stream")},
             lease_call=True, budget=self.retry.result_budget,
         )

@@ -65,14 +65,9 @@ class SqliteOps(SqliteCore):
         limit: int = 100,
         newest_first: bool = False,
     ) -> list[s.Job]:
-        clauses, args = [], []
-        for column, value in (("status", status.value if status else None),
-                              ("platform", platform), ("post_id", post_id),
-                              ("locked_by_device_id", device_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, args = _equal_filters((("status", status.value if status else None),
+                                      ("platform", platform), ("post_id", post_id),
+                                      ("locked_by_device_id", device_id)))
         with self._read() as db:
             rows = db.execute(
                 f"SELECT * FROM publishing_jobs{where} ORDER BY rowid"
@@ -189,12 +184,8 @@ class SqliteOps(SqliteCore):
         self, *, job_id: str | None = None, post_id: str | None = None,
         action: str | None = None, limit: int = 500, newest_first: bool = False,
     ) -> list[s.AuditEntry]:
-        clauses, args = [], []
-        for column, value in (("job_id", job_id), ("post_id", post_id), ("action", action)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, args = _equal_filters((("job_id", job_id), ("post_id", post_id),
+                                      ("action", action)))
         with self._read() as db:
             rows = db.execute(
                 f"SELECT * FROM audit_log{where} ORDER BY id{' DESC' if newest_first else ''}"
@@ -206,3 +197,11 @@ class SqliteOps(SqliteCore):
                          detail=json.loads(r["detail"]))
             for r in rows
         ]
+
+
+def _equal_filters(pairs: tuple[tuple[str, object], ...]) -> tuple[str, list[object]]:
+    """` WHERE a = ? AND b = ?` and its arguments for the filters that were given (columns
+    come from our own code, never from a request, so they are safe to splice in)."""
+    given = [(column, value) for column, value in pairs if value is not None]
+    where = " WHERE " + " AND ".join(f"{column} = ?" for column, _ in given) if given else ""
+    return where, [value for _, value in given]
