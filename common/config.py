@@ -251,6 +251,13 @@ class DeviceSettings(Section):
     db: str | None = Field(default=None, description="embedded server database")
     outbox_retention_s: Seconds = Field(default=7 * 86400.0, gt=0,
                                         description="delivered outbox items kept this long")
+    canary_every: dict[str, Seconds] = Field(
+        default_factory=dict, description="account (platform/name) → seconds between its "
+        "scheduled canaries; an account not named runs none (docs/canary.md)")
+    canary_jitter_s: Seconds = Field(default=300.0, ge=0,
+                                     description="a scheduled canary starts up to this late")
+    canary_margin_s: Seconds = Field(default=600.0, ge=0,
+                                     description="no canary this close before a due job")
 
     @model_validator(mode="before")
     @classmethod
@@ -259,10 +266,21 @@ class DeviceSettings(Section):
             data = dict(data)
             home = Path(data.get("home") or data_dir())
             data["accounts"] = parse_accounts(data.get("accounts"), home)
-            for key in ("concurrency", "base_urls"):
+            for key in ("concurrency", "base_urls", "canary_every"):
                 if isinstance(data.get(key), (str, list, tuple)):
                     data[key] = _pairs(data[key])
         return data
+
+    @field_validator("canary_every")
+    @classmethod
+    def _canary_every(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, every in value.items():
+            platform, slash, name = key.partition("/")
+            if not slash or not platform or not name:
+                raise ValueError(f"canary_every: {key!r} must name an account, e.g. x/main")
+            if every <= 0:
+                raise ValueError(f"canary_every: {key}: the interval must be above 0")
+        return value
 
     @field_validator("server_url")
     @classmethod

@@ -252,6 +252,10 @@ class Run(Model):
     reached_publish: bool = False
     started_at: datetime
     ended_at: datetime | None = None
+    definitions_version: int | None = Field(None, description="the server's definitions "
+                                            "version the run used; null: the device's own")
+    definitions_hash: str | None = Field(None, description="the hash of the definitions set "
+                                         "the run used")
     logs: list[Event] = Field(default_factory=list)
     proofs: list[Proof] = Field(default_factory=list)
     snapshots: list[Snapshot] = Field(default_factory=list)
@@ -280,11 +284,18 @@ class RegisterResponse(Model):
 class HeartbeatRequest(Model):
     current_job_id: Id | None = None
     login_status: list[LoginState] = Field(default_factory=list, max_length=200)
+    definitions_hash: str | None = Field(
+        None, pattern=r"^sha256:[0-9a-f]{64}$", description="the hash of the definitions the "
+        "device uses now; a device that sends it hears the current version in the reply")
 
 
 class HeartbeatResponse(Model):
     cancel_job_ids: list[str]
     check_login: bool
+    definitions: DefinitionsOffer | None = Field(
+        None, description="The server's current definitions version: a device that follows "
+        "the server downloads it and uses it from its next job on (additive; older devices "
+        "ignore it)")
 
 
 class LoginStatusRequest(Model):
@@ -372,6 +383,9 @@ class CompleteRequest(Model):
     error_message: Annotated[str, StringConstraints(max_length=MAX_MESSAGE)] | None = None
     post_url: PostUrl | None = None
     proof_asset_ids: list[Id] = Field(default_factory=list, max_length=MAX_PROOFS)
+    definitions_version: int | None = Field(None, ge=1, description="as in the start request; "
+                                            "kept when the start did not say")
+    definitions_hash: str | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
 
 
 class ReleaseRequest(Model):
@@ -427,3 +441,216 @@ class AuditEntry(Model):
     post_id: str | None = None
     device_id: str | None = None
     detail: dict[str, object] = Field(default_factory=dict)
+
+
+# --- canaries and selector health ----------------------------------------------------------
+
+MAX_FINDINGS = 500  # selectors one canary result may report
+MAX_WHERE = 500  # a selector's `file:line`
+MAX_SELECTOR = 200  # a selector's name
+DefinitionsHash = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+Bounded = Annotated[str, StringConstraints(max_length=MAX_WHERE)]
+
+
+class CanaryVerdict(str, Enum):
+    """Worst last: `inconclusive` (logged out, challenged) says nothing about selectors."""
+
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    INCONCLUSIVE = "inconclusive"
+    BROKEN = "broken"
+
+
+class FindingStatus(str, Enum):
+    OK = "ok"
+    FALLBACK = "fallback"
+    BROKEN = "broken"
+
+
+class CanaryTrigger(str, Enum):
+    SCHEDULE = "schedule"
+    SELECTOR_FAILURE = "selector_failure"
+
+
+class SelectorFinding(Model):
+    """One selector a canary touched, as it resolved."""
+
+    selector: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SELECTOR)]
+    where: Bounded = Field("", description="`selectors/<platform>.yaml:LINE`")
+    phase: Annotated[str, StringConstraints(max_length=MAX_PHASE)] = ""
+    status: FindingStatus
+    candidate: int | None = Field(None, ge=1, le=1000,
+                                  description="1-based winning candidate; null: none resolved")
+    candidates: int = Field(0, ge=0, le=1000)
+    count: int | None = Field(None, ge=0, le=1_000_000, description="elements matched")
+    elapsed_ms: float | None = Field(None, ge=0, le=86_400_000)
+    tried: list[Bounded] = Field(default_factory=list, max_length=50,
+                                 description="each candidate's outcome, for a broken one")
+
+
+class CanaryProof(Model):
+    kind: ProofKind
+    asset_id: Id = Field(description="from `POST /api/devices/{deviceId}/canary-proofs`")
+
+
+class CanaryResultRequest(Model):
+    """A canary's result as the device reports it; idempotent by `id` (device-chosen)."""
+
+    id: Annotated[str, StringConstraints(min_length=8, max_length=100,
+                                         pattern=r"^[A-Za-z0-9_-]+$")]
+    platform: Name
+    account: Name = DEFAULT_ACCOUNT
+    verdict: CanaryVerdict
+    message: Annotated[str, StringConstraints(max_length=MAX_REASON)] = ""
+    trigger: CanaryTrigger = CanaryTrigger.SCHEDULE
+    definitions_version: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        None, description="the server's definitions version the canary ran with; null for a "
+        "local root")
+    definitions_hash: DefinitionsHash | None = Field(
+        None, description="hash of the definitions root the canary used "
+        "(common.definitions_set.hash_root)")
+    started_at: Instant
+    duration_s: float = Field(0.0, ge=0, le=86_400)
+    findings: list[SelectorFinding] = Field(default_factory=list, max_length=MAX_FINDINGS)
+    broken_selector: Annotated[str, StringConstraints(max_length=MAX_SELECTOR)] | None = None
+    broken_where: Bounded | None = None
+    broken_phase: Annotated[str, StringConstraints(max_length=MAX_PHASE)] | None = None
+    posted: bool | None = Field(None, description="true: the canary's text was found among "
+                                "the recent posts (it must never be)")
+    discarded: bool | None = None
+    proofs: list[CanaryProof] = Field(default_factory=list, max_length=MAX_PROOFS)
+
+
+class CanaryResultResponse(Model):
+    id: str
+    duplicate: bool = Field(False, description="this id was already recorded (a retry)")
+
+
+class NextDueResponse(Model):
+    next_due_at: datetime | None = Field(
+        None, description="the earliest scheduledAt of a job of this account that is QUEUED "
+        "or in progress (in the past: due now); null when none")
+
+
+class CanaryResult(Model):
+    """One recorded canary result (the selector-health history)."""
+
+    id: str
+    device_id: str
+    platform: str
+    account: str
+    verdict: CanaryVerdict
+    message: str
+    trigger: CanaryTrigger
+    definitions_version: str | None
+    definitions_hash: str | None
+    started_at: datetime
+    received_at: datetime
+    duration_s: float
+    findings: list[SelectorFinding]
+    broken_selector: str | None = None
+    broken_where: str | None = None
+    broken_phase: str | None = None
+    posted: bool | None = None
+    discarded: bool | None = None
+    proofs: list[CanaryProof] = Field(default_factory=list)
+
+
+class BrokenSelector(Model):
+    selector: str
+    where: str = Field(description="`selectors/<platform>.yaml:LINE`")
+    phase: str
+    proof_asset_id: str | None = Field(None, description="the screenshot of the page where "
+                                       "it did not resolve")
+    proof_url: str | None = Field(None, description="`/api/assets/{assetId}`")
+
+
+class SelectorHealth(Model):
+    """The latest canary of one platform and account, and when it was last healthy."""
+
+    platform: str
+    account: str
+    verdict: CanaryVerdict
+    checked_at: datetime = Field(description="when the server received the latest result")
+    last_healthy_at: datetime | None = Field(None, description="the newest healthy result")
+    device_id: str
+    message: str
+    definitions_version: str | None
+    definitions_hash: str | None
+    result_id: str
+    broken: list[BrokenSelector] = Field(default_factory=list)
+    fallbacks: list[str] = Field(default_factory=list,
+                                 description="selectors that resolved only through a fallback")
+
+
+# --- definitions versions (what a team ships to its devices) ------------------------------
+
+MAX_DEFINITIONS_ARCHIVE = 20 * 1024 * 1024  # bytes of a pushed set's tar.gz
+MAX_DEFINITIONS_UNPACKED = 100 * 1024 * 1024  # bytes of all its files together
+MAX_DEFINITIONS_FILES = 5_000
+MAX_DEFINITIONS_FILE = 10 * 1024 * 1024  # bytes of one file of a set
+MAX_SCENARIOS = 5_000  # scenarios one push may report
+MAX_AUTHOR = 200
+Short = Annotated[str, StringConstraints(max_length=MAX_REASON)]
+
+
+class ScenarioOutcome(Model):
+    """One replayed scenario as the pushing client saw it."""
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="its scenarios file, relative to the set (`fixtures/<folder>/scenarios.yaml`)")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    platform: Annotated[str, StringConstraints(max_length=100)] = ""
+    passed: bool = Field(description="ran as its file expects")
+    outcome: Annotated[str, StringConstraints(max_length=20)] = Field(
+        "", description="`passed`, `failed` or `error` (could not run)")
+    message: Short = ""
+
+
+class LintSummary(Model):
+    files: int = Field(0, ge=0)
+    errors: int = Field(0, ge=0)
+    warnings: int = Field(0, ge=0)
+    problems: list[Short] = Field(default_factory=list, max_length=100,
+                                  description="the first errors, `file:line:col: message`")
+
+
+class DefinitionsReport(Model):
+    """What the pushing client ran on the set before uploading it: the server accepts the set
+    only when this names its hash, lints clean and covers every scenario, all passed."""
+
+    hash: DefinitionsHash
+    lint: LintSummary
+    scenarios: list[ScenarioOutcome] = Field(default_factory=list, max_length=MAX_SCENARIOS)
+    runner_version: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class DefinitionsVersion(Model):
+    version: int
+    hash: str
+    author: str
+    created_at: datetime
+    current: bool
+    size: int = Field(description="bytes of the archive")
+    files: int
+    scenarios: int = Field(description="scenarios that replayed green before the push")
+
+
+class DefinitionsOffer(Model):
+    """The heartbeat reply's word on the current definitions version."""
+
+    version: int
+    hash: DefinitionsHash
+    url: Annotated[str, StringConstraints(max_length=MAX_URL)] = Field(
+        description="where its archive is, relative to the server (`/api/definitions/N/bundle`)")
+
+
+class StartRequest(LeaseRequest):
+    """`start`: the lease, and which definitions the device runs this job with."""
+
+    definitions_version: int | None = Field(None, ge=1, description="the server's version, "
+                                            "null when the device uses its own definitions")
+    definitions_hash: DefinitionsHash | None = None
+
+
+HeartbeatResponse.model_rebuild()

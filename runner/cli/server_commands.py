@@ -178,7 +178,8 @@ def prune(older_than: float | None, dry_run: bool, as_json: bool, config: Path |
     settings = server_settings.load(file=config or base.default_config_file(), flags=flags)
     done = retention.prune(settings, older_than_s=older_than, dry_run=dry_run)
     counts = {"posts": done.posts, "jobs": done.jobs, "runs": done.runs, "events": done.events,
-              "proofs": done.proofs, "snapshots": done.snapshots, "assets": len(done.assets),
+              "proofs": done.proofs, "snapshots": done.snapshots,
+              "canaryResults": done.canary_results, "assets": len(done.assets),
               "dryRun": dry_run}
     if as_json:
         click.echo(json.dumps(counts))

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from server.services._base import Parts, offload
 from server.services.devices import Devices
+from server.services.health import Health
 from server.services.jobs import Flags, Jobs
 from server.services.media import Media
 from server.services.posts import Posts
 from server.services.runs import Runs
 
-__all__ = ["Devices", "Flags", "Jobs", "Media", "Parts", "Posts", "Runs", "Services", "offload"]
+__all__ = ["Devices", "Flags", "Health", "Jobs", "Media", "Parts", "Posts", "Runs", "Services",
+           "offload"]
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,9 @@ class Services:
     runs: Runs
     devices: Devices
     media: Media
+    health: Health
 
     @classmethod
     def build(cls, parts: Parts) -> Services:
         return cls(posts=Posts(parts), jobs=Jobs(parts), runs=Runs(parts),
-                   devices=Devices(parts), media=Media(parts))
+                   devices=Devices(parts), media=Media(parts), health=Health(parts))

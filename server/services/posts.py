@@ -8,6 +8,7 @@ from datetime import datetime
 from contract import models as s
 from server import states
 from server.services._base import Service
+from server.services.health import canary_warnings
 
 __all__ = ["Posts"]
 
@@ -38,10 +39,13 @@ class Posts(Service):
 
     async def schedule(self, post_id: str, at: datetime) -> s.ScheduleResponse:
         """One job per target (idempotent by `{postId}:{platform}:{scheduledAt}`). Jobs due
-        now wake a waiting claim each; later ones are left to the wake-up timer."""
+        now wake a waiting claim each; later ones are left to the wake-up timer. A target
+        platform whose latest canary was broken adds a warning (services.health)."""
+        targets = (await self.call(self.store.get_post, post_id)).targets
         post = await self.call(
             self.store.schedule, post_id, at, max_attempts=self.settings.max_attempts,
             online_window=self.settings.online_window,
+            extra_warnings=await canary_warnings(self, targets),
         )
         now = time.time()
         self.wakeup.notify(

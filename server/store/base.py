@@ -8,7 +8,7 @@ implementation of this class, not a change to them. Every method is one transact
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -26,6 +26,7 @@ class Pruned:
     events: int = 0
     proofs: int = 0
     snapshots: int = 0
+    canary_results: int = 0
     assets: list[str] = field(default_factory=list)  # ids: the caller removes their files
 
 
@@ -62,7 +63,8 @@ class Store(abc.ABC):
     ) -> s.PostDetail: ...
     @abc.abstractmethod
     def schedule(
-        self, post_id: str, at: datetime, *, max_attempts: int, online_window: float
+        self, post_id: str, at: datetime, *, max_attempts: int, online_window: float,
+        extra_warnings: Sequence[str] = (),
     ) -> s.PostDetail: ...
     @abc.abstractmethod
     def get_post(self, post_id: str) -> s.PostDetail: ...
@@ -163,6 +165,19 @@ class Store(abc.ABC):
     def next_due_after(self, after: float) -> float | None: ...
     @abc.abstractmethod
     def due_targets(self, after: float, upto: float) -> list[s.Target]: ...
+
+    # selector health (canary results)
+    @abc.abstractmethod
+    def add_canary_result(self, device_id: str, req: s.CanaryResultRequest) -> bool: ...
+    @abc.abstractmethod
+    def canary_results(self, *, platform: str | None = None, account: str | None = None,
+                       limit: int = 100) -> list[s.CanaryResult]: ...
+    @abc.abstractmethod
+    def selector_health(self) -> list[s.SelectorHealth]: ...
+    @abc.abstractmethod
+    def latest_conclusive(self, platform: str) -> s.CanaryResult | None: ...
+    @abc.abstractmethod
+    def next_due(self, platform: str, account: str) -> float | None: ...
 
 
 @runtime_checkable

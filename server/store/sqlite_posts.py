@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from contract import models as s
@@ -59,11 +60,13 @@ class SqlitePosts(SqliteCore):
             return self._post_detail(db, self._post_row(db, post_id))
 
     def schedule(
-        self, post_id: str, at: datetime, *, max_attempts: int, online_window: float
+        self, post_id: str, at: datetime, *, max_attempts: int, online_window: float,
+        extra_warnings: Sequence[str] = (),
     ) -> s.PostDetail:
         """One job per target; calling again returns the same jobs and changes none past
         QUEUED. A live QUEUED job with another time is moved; a live job past QUEUED stays
-        and the reply warns."""
+        and the reply warns. `extra_warnings` (the service's, e.g. a broken canary) are
+        kept with the post's own."""
         now = self.clock()
         ts = at.timestamp()
         when = canonical_time(at)
@@ -81,6 +84,7 @@ class SqlitePosts(SqliteCore):
                 warning = self._login_warning(db, target, now - online_window)
                 if warning:
                     warnings.append(warning)
+            warnings += extra_warnings
             db.execute(
                 "UPDATE posts SET status = 'SCHEDULED', warnings = ?, updated_at = ?"
                 " WHERE id = ?",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import ClassVar
 
 from server.store.base import Pruned
 from server.store.sqlite_core import SqliteCore
@@ -28,6 +29,13 @@ class _DryRun(Exception):
 
 
 class SqlitePrune(SqliteCore):
+    # What refers to an asset besides a post's media (a part keeping assets of its own, as
+    # the selector-health history does, adds its query).
+    ASSET_REFS: ClassVar[tuple[str, ...]] = (
+        "SELECT asset_id FROM run_proofs", "SELECT asset_id FROM run_snapshots",
+        "SELECT proof_screenshot_asset_id FROM publishing_jobs"
+        " WHERE proof_screenshot_asset_id IS NOT NULL")
+
     def prune(self, *, before: float, dry_run: bool = False) -> Pruned:
         """Remove what finished before `before` (epoch seconds); a dry run counts the same
         and keeps everything (its transaction is rolled back)."""
@@ -71,9 +79,7 @@ class SqlitePrune(SqliteCore):
         used: set[str] = set()
         for row in db.execute("SELECT media FROM posts").fetchall():
             used.update(json.loads(row[0]))
-        for query in ("SELECT asset_id FROM run_proofs", "SELECT asset_id FROM run_snapshots",
-                      "SELECT proof_screenshot_asset_id FROM publishing_jobs"
-                      " WHERE proof_screenshot_asset_id IS NOT NULL"):
+        for query in self.ASSET_REFS:
             used.update(r[0] for r in db.execute(query).fetchall())
         for row in db.execute("SELECT id FROM assets WHERE created_at < ?", (before,)).fetchall():
             if row[0] not in used:
