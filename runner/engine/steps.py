@@ -89,6 +89,9 @@ class WaitFor(Step):
     `any` with `into: NAME` records which one appeared: `NAME` becomes `{that_name: true}`,
     so later steps branch with `when: NAME.that_name`. `fail_on` ends the wait as soon as
     an error element shows, failing the run with `code` and the element's own text.
+    `text` waits until the selector's element shows that text (the post on its own page
+    before the after-publish proof); when it never does, the run fails with `code` and
+    `message`.
     """
 
     kind = "wait_for"
@@ -111,8 +114,21 @@ class WaitFor(Step):
         default=None, description="an error selector: when it shows, the run fails at once "
         "with its text"
     )
-    code: str = Field(default="PLATFORM_REJECTED", max_length=100,
-                      description="the error code when `fail_on` shows")
+    code: str | None = Field(
+        default=None, max_length=100,
+        description="the error code when `fail_on` shows (default PLATFORM_REJECTED) or, "
+        "with `text`, when the text never shows (default: the wait's own, TIMEOUT or "
+        "SELECTOR_NOT_FOUND)",
+    )
+    text: str | None = Field(
+        default=None, description="with `selector`: wait until one of its elements also "
+        "contains this text (a template: '{{ post.text }}'), compared without bidi marks "
+        "or extra spaces; e.g. the post's own page showing the post",
+    )
+    message: str | None = Field(
+        default=None, description="with `text`: the error message when the text never "
+        "shows (a template); what the element read is added to it",
+    )
 
     @field_validator("into")
     @classmethod
@@ -127,6 +143,12 @@ class WaitFor(Step):
             raise ValueError("wait_for takes exactly one of selector, url, any")
         if self.into is not None and self.any is None:
             raise ValueError("`into` goes with `any` (it records which selector appeared)")
+        if self.text is not None and (self.selector is None or self.state != "visible"):
+            raise ValueError("`text` goes with `selector` and state visible (it waits for "
+                             "that element to show the text)")
+        if self.message is not None and self.text is None:
+            raise ValueError("`message` goes with `text` (it is said when the text never "
+                             "shows)")
         return self
 
 

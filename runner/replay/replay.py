@@ -9,6 +9,7 @@ platform's scripts had already rendered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -19,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 from common.errors import DefinitionError
 from runner.browser import VIEWPORT
 from runner.engine import Engine, Status, load_platform
+from runner.engine.actions.waits import SHOWN_TEXT_JS
 from runner.engine.definitions import Platform, project_root
 from runner.engine.engine import EngineHooks, EngineOptions, Post, glob_to_regex
+from runner.engine.locate import normalise
 from runner.engine.options import TypeMethod
-from runner.engine.result import RunResult, StepRecord
+from runner.engine.result import Proof, RunResult, StepRecord
 from runner.replay.scenarios import LoadedScenario, Redirect, display_path, missing_files
 
 if TYPE_CHECKING:
@@ -239,12 +242,31 @@ class _Slot:
             await self.site.handle(route)
 
 
-class _ReplayHooks(EngineHooks):
-    """Swaps in the `after` fixture once its phase ran."""
+@dataclass(frozen=True)
+class ProofPage:
+    """The page a proof was taken of: its URL, and whether it showed the post's text."""
 
-    def __init__(self, site: _FixtureSite, page: Page) -> None:
+    url: str
+    shows_text: bool
+
+
+class _ReplayHooks(EngineHooks):
+    """Swaps in the `after` fixture once its phase ran; notes the page of each proof."""
+
+    def __init__(self, site: _FixtureSite, page: Page, text: str | None = None) -> None:
         self.site = site
         self.page = page
+        self.text = normalise(text) if text is not None else None  # None: nothing to note
+        self.proof_pages: dict[str, ProofPage] = {}
+
+    async def on_proof(self, proof: Proof) -> None:
+        if self.text is None:
+            return
+        body = ""
+        with contextlib.suppress(Exception):  # a page mid-navigation shows nothing
+            body = normalise(await self.page.locator("body").evaluate(SHOWN_TEXT_JS,
+                                                                      timeout=1000))
+        self.proof_pages[proof.kind] = ProofPage(self.page.url, self.text in body)
 
     async def after_step(self, step: Any) -> None:
         """A navigation that met a redirect ends where the redirect leads, as with a 302."""
@@ -265,7 +287,8 @@ class _ReplayHooks(EngineHooks):
             await self.page.reload(wait_until="domcontentloaded")
 
 
-def compare(scenario: LoadedScenario, result: RunResult) -> list[str]:
+def compare(scenario: LoadedScenario, result: RunResult,
+            proof_pages: dict[str, ProofPage] | None = None) -> list[str]:
     """What differs from `expect` (only keys the file gives are checked)."""
     exp, given = scenario.spec.expect, scenario.expect_set
     out = []
@@ -285,6 +308,22 @@ def compare(scenario: LoadedScenario, result: RunResult) -> list[str]:
                    f"{sorted(result.fallbacks)}")
     if "post_url" in given and (exp.post_url or None) != result.post_url:
         out.append(f"post_url: expected {exp.post_url!r}, got {result.post_url!r}")
+    if "proof_pages" in given:
+        out += _proof_page_mismatches(exp.proof_pages or {}, proof_pages or {})
+    return out
+
+
+def _proof_page_mismatches(expected: dict[str, str], seen: dict[str, ProofPage]) -> list[str]:
+    out = []
+    for kind, glob in expected.items():
+        page = seen.get(kind)
+        if page is None:
+            out.append(f"proof_pages: no {kind} proof was taken")
+        elif not glob_to_regex(glob).match(page.url):
+            out.append(f"proof_pages: {kind} taken at {page.url}, expected {glob}")
+        elif not page.shows_text:
+            out.append(f"proof_pages: {kind} taken at {page.url}, which does not show the "
+                       "post's text")
     return out
 
 
@@ -443,10 +482,12 @@ class Replayer:
                 wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
                 type_method=self.type_method,
             )
-            engine = Engine(platform, options, _ReplayHooks(site, page))
+            hooks = _ReplayHooks(site, page, sc.spec.post.text
+                                 if "proof_pages" in sc.expect_set else None)
+            engine = Engine(platform, options, hooks)
             post = Post(text=sc.spec.post.text, media=sc.media_paths(), account=sc.spec.account)
             result = await engine.run(page, post, out if self.out_dir else _scratch(sc))
-            mismatches = compare(sc, result)
+            mismatches = compare(sc, result, hooks.proof_pages)
             res = ScenarioResult(
                 scenario=sc, passed=not mismatches, actual_status=result.status.value,
                 error=result.error_message, fallbacks=result.fallbacks,
@@ -516,5 +557,5 @@ async def run_replay(scenarios: list[LoadedScenario], *, browser: Browser | None
             await own.close()
 
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "Annotation", "PauseHook", "ReplayReport",
-           "Replayer", "ScenarioResult", "Status", "prune", "run_replay"]
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_OK", "Annotation", "PauseHook", "ProofPage",
+           "ReplayReport", "Replayer", "ScenarioResult", "Status", "prune", "run_replay"]

@@ -16,6 +16,8 @@ Other people write against this format, so it stays stable:
           error: null               # substring of the error message, for FAILED
           proofs: [before_confirm, after_publish]
           fallbacks: []             # selectors expected to resolve only through a fallback
+          proof_pages:              # proof → the page it is taken on, showing the post's text
+            after_publish: "https://x.com/*/status/*"
 
 A page entry may also be `{redirect: URL}` (a 302). `expect` keys that are absent are not
 checked. Optional per scenario: `javascript: true`, `locale`, `account`, `base_url`.
@@ -54,6 +56,9 @@ class Expect(_Strict):
     proofs: list[str] | None = None
     fallbacks: list[str] | None = None
     post_url: str | None = None
+    # proof kind → the URL (a glob) of the page it must be taken on; that page must also
+    # show the post's text when the proof is taken (the after-publish proof on the post).
+    proof_pages: dict[str, str] | None = None
     # Absent keys are not checked; `error: null` given explicitly means "no error".
     model_config = ConfigDict(extra="forbid", frozen=True)
 

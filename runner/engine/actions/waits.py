@@ -8,7 +8,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from common.errors import PlatformRejected, StepContext, StepTimeout
+from common.errors import PlatformRejected, StepContext, StepError, StepTimeout
 from runner.engine import steps
 from runner.engine.actions.registry import Note, action
 from runner.engine.locate import normalise
@@ -26,6 +26,28 @@ PROGRESS_JS = """el => {
             ? Math.round(100 * el.value / el.max) : null);
   const text = (el.innerText || '').trim();
   return v !== null && v !== undefined ? `${v}%` + (text ? ` ${text}` : '') : text;
+}"""
+
+# The text a person reads in an element, with emoji images read as their alt text (X draws
+# every emoji as an <img alt="👋">, which innerText leaves out); hidden parts skipped.
+SHOWN_TEXT_JS = """el => {
+  const out = [];
+  const walk = n => {
+    if (n.nodeType === 3) { out.push(n.data); return; }
+    if (n.nodeType !== 1) return;
+    const tag = n.tagName;
+    if (tag === 'IMG') { out.push(n.getAttribute('alt') || ''); return; }
+    if (tag === 'BR') { out.push(' '); return; }
+    if (tag === 'SCRIPT' || tag === 'STYLE' || tag === 'TEMPLATE') return;
+    const display = getComputedStyle(n).display;
+    if (display === 'none') return;
+    const block = display !== 'inline';
+    if (block) out.push(' ');
+    for (const c of n.childNodes) walk(c);
+    if (block) out.push(' ');
+  };
+  walk(el);
+  return out.join('');
 }"""
 
 
@@ -53,7 +75,8 @@ async def _watching(run: Run, step: steps.WaitFor, timeout: float) -> Note:
         return await _wait_for(run, step, timeout)
     fail_on = step.fail_on
     waiter = asyncio.create_task(_wait_for(run, step, timeout))
-    watcher = asyncio.create_task(_watch_for_error(run, fail_on, step.code))
+    code = step.code or PlatformRejected.code
+    watcher = asyncio.create_task(_watch_for_error(run, fail_on, code))
     try:
         await asyncio.wait({waiter, watcher}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -67,7 +90,7 @@ async def _watching(run: Run, step: steps.WaitFor, timeout: float) -> Note:
         return waiter.result()
     except Exception:
         # The wait gave up (a saved page decides in one look): the error may be why.
-        await _raise_if_shown(run, fail_on, step.code)
+        await _raise_if_shown(run, fail_on, code)
         raise
 
 
@@ -118,6 +141,8 @@ async def _wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
     if step.state in ("hidden", "detached"):
         await run.resolver.wait_gone(step.selector, run.wait(timeout))
         return Note(f"{step.selector} gone")
+    if step.text is not None:
+        return await _wait_text(run, step, step.selector, step.text, timeout)
     deadline = time.monotonic() + run.wait(timeout)
     loc, note = await run.resolve(step.selector, timeout)
     if step.state in ("enabled", "disabled"):
@@ -132,6 +157,40 @@ async def _wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
                 )
             await asyncio.sleep(0.05)
     return note
+
+
+async def _wait_text(run: Run, step: steps.WaitFor, name: str, text: str,
+                     timeout: float) -> Note:
+    """Until one of the selector's elements shows `text` (at least one look). The element
+    missing and the text not in it end the same way: `code` and `message`, with what the
+    page showed, so a post page that never shows the post is not mistaken for drift."""
+    wanted = normalise(str(run.render(text)))
+    deadline = time.monotonic() + run.wait(timeout)
+    read = ""
+    try:
+        loc, note = await run.resolve(name, timeout)
+        while True:
+            with contextlib.suppress(BrowserFailure):  # re-rendering: look again
+                texts = [normalise(t) for t in await loc.evaluate_all(
+                    f"els => els.map({SHOWN_TEXT_JS})")]
+                if any(wanted in t for t in texts):
+                    return note._replace(message=f"{note.message} shows the text")
+                read = next((t for t in texts if t), read)
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.1)
+        seen = f"{name} reads {read[:80]!r}" if read else f"{name} shows no text"
+        err: StepError = StepTimeout(
+            f"{name} did not show {wanted[:60]!r} within {run.wait(timeout):g}s at "
+            f"{run.page.url} ({seen})", StepContext(selector=name))
+    except StepError as exc:  # the element itself never showed
+        err, seen = exc, f"{name} not found at {run.page.url}"
+    if step.code:
+        err.code = step.code
+    if step.message:
+        err.args = (f"{run.render(step.message)} ({seen})",)
+        err.detail = str(err)
+    raise err
 
 
 async def _wait_any(run: Run, names: list[str], timeout: float,
@@ -203,4 +262,4 @@ async def _dismiss(run: Run, step: steps.Dismiss, look: float, timeout: float) -
         await asyncio.sleep(0.1)
 
 
-__all__ = ["PROGRESS_JS", "await_result", "dismiss", "wait_for"]
+__all__ = ["PROGRESS_JS", "SHOWN_TEXT_JS", "await_result", "dismiss", "wait_for"]
