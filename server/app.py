@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import auth, dashboard, errors, recovery
-from server.api import device, health, operator
+from server.api import definitions, device, health, operator
 from server.assets import AssetFiles
 from server.runtime import ServerState
 from server.services import Parts, Services
@@ -128,5 +128,7 @@ def create_app(
     app.include_router(device.router)
     app.include_router(health.router)
     app.include_router(health.ops)
+    app.include_router(definitions.router)
+    app.include_router(definitions.ops)
     dashboard.mount(app)
     return app

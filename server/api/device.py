@@ -40,7 +40,8 @@ async def register(body: s.RegisterRequest, svc: Svc) -> s.RegisterResponse:
 
 
 @router.post(
-    "/api/devices/{deviceId}/heartbeat", response_model=s.HeartbeatResponse, tags=["device"]
+    "/api/devices/{deviceId}/heartbeat", response_model=s.HeartbeatResponse, tags=["device"],
+    response_model_exclude_none=True,  # no `definitions: null` for devices that predate it
 )
 async def heartbeat(
     device_id: PathDevice, body: s.HeartbeatRequest, svc: Svc, caller: DeviceId
@@ -80,10 +81,12 @@ async def claim(body: s.ClaimRequest, request: Request, svc: Svc, caller: Device
 @router.post("/api/publishing/jobs/{jobId}/start", response_model=s.StartResponse,
              tags=["device"])
 async def start(
-    job_id: JobId, body: s.LeaseRequest, svc: Svc, caller: DeviceId
+    job_id: JobId, body: s.StartRequest, svc: Svc, caller: DeviceId
 ) -> s.StartResponse:
-    """CLAIMED → RUNNING with a new run (repeating it returns the same run)."""
-    return s.StartResponse(run_id=await svc.runs.start(job_id, caller, body.lease_token))
+    """CLAIMED → RUNNING with a new run (repeating it returns the same run); the run records
+    the definitions version and hash the device names."""
+    return s.StartResponse(run_id=await svc.runs.start(
+        job_id, caller, body.lease_token, (body.definitions_version, body.definitions_hash)))
 
 
 @router.post("/api/publishing/jobs/{jobId}/events", response_model=s.EventsResponse,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.services._base import Parts, offload
+from server.services.definitions import Definitions
 from server.services.devices import Devices
 from server.services.health import Health
 from server.services.jobs import Flags, Jobs
@@ -19,8 +20,8 @@ from server.services.media import Media
 from server.services.posts import Posts
 from server.services.runs import Runs
 
-__all__ = ["Devices", "Flags", "Health", "Jobs", "Media", "Parts", "Posts", "Runs", "Services",
-           "offload"]
+__all__ = ["Definitions", "Devices", "Flags", "Health", "Jobs", "Media", "Parts", "Posts", "Runs",
+           "Services", "offload"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class Services:
     devices: Devices
     media: Media
     health: Health
+    definitions: Definitions
 
     @classmethod
     def build(cls, parts: Parts) -> Services:
         return cls(posts=Posts(parts), jobs=Jobs(parts), runs=Runs(parts),
-                   devices=Devices(parts), media=Media(parts), health=Health(parts))
+                   devices=Devices(parts), media=Media(parts), health=Health(parts),
+                   definitions=Definitions(parts))

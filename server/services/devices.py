@@ -7,6 +7,7 @@ import time
 from contract import models as s
 from server import auth
 from server.services._base import Parts, Service
+from server.services.definitions import offer
 
 __all__ = ["Devices"]
 
@@ -38,8 +39,13 @@ class Devices(Service):
         return device_id
 
     async def heartbeat(self, device_id: str, req: s.HeartbeatRequest) -> s.HeartbeatResponse:
-        """Refresh lastSeenAt; the reply lists jobs to stop and whether to check logins."""
-        return await self.call(self.store.heartbeat, device_id, req)
+        """Refresh lastSeenAt; the reply lists jobs to stop and whether to check logins, and
+        to a device that says which definitions it uses, the current version."""
+        reply = await self.call(self.store.heartbeat, device_id, req)
+        if req.definitions_hash is None:  # a device that does not follow: the reply as before
+            return reply
+        current = await self.call(self.store.current_definitions)
+        return reply.model_copy(update={"definitions": offer(current)})
 
     async def report_login(
         self, device_id: str, req: s.LoginStatusRequest

@@ -43,9 +43,16 @@ class Runs(Service):
                 if await gone():
                     return None  # leaving hands an unused wake-up on
 
-    async def start(self, job_id: str, device_id: str, lease: str) -> str:
-        """CLAIMED → RUNNING with a new run (repeating it returns the same run)."""
-        return await self.call(self.store.start, job_id, device_id, lease)
+    async def start(self, job_id: str, device_id: str, lease: str,
+                    definitions: tuple[int | None, str | None] = (None, None)) -> str:
+        """CLAIMED → RUNNING with a new run (repeating it returns the same run); the run
+        keeps the definitions version and hash the device says it runs the job with."""
+        run_id = await self.call(self.store.start, job_id, device_id, lease)
+        version, digest = definitions
+        if digest is not None:
+            await self.call(self.store.record_run_definitions, run_id, device_id, version,
+                            digest)
+        return run_id
 
     async def events(
         self, job_id: str, device_id: str, req: s.EventsRequest
@@ -91,4 +98,8 @@ class Runs(Service):
 
     async def complete(self, job_id: str, device_id: str, req: s.CompleteRequest) -> s.Job:
         """Finish the run; repeating it is harmless and a SUCCEEDED job stays SUCCEEDED."""
-        return await self.call(self.store.complete, job_id, device_id, req)
+        job = await self.call(self.store.complete, job_id, device_id, req)
+        if req.definitions_hash is not None:  # kept only when the start did not say
+            await self.call(self.store.record_run_definitions, req.run_id, device_id,
+                            req.definitions_version, req.definitions_hash)
+        return job

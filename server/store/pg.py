@@ -13,6 +13,7 @@ from typing import Any
 
 from server.store.base import Store
 from server.store.pg_core import PgCore
+from server.store.pg_definitions import PgDefinitions
 from server.store.pg_health import PgHealth
 from server.store.pg_jobs import PgJobs
 from server.store.pg_listen import CHANNEL, WAKE_ACTIONS, Listener
@@ -26,8 +27,8 @@ from server.store.sqlite_recovery import SqliteRecovery
 __all__ = ["PgStore"]
 
 
-class PgStore(PgJobs, SqlitePosts, SqliteOps, SqliteDevices, SqliteRecovery, PgHealth,
-              SqlitePrune, PgSessions, PgCore, Store):
+class PgStore(PgJobs, PgDefinitions, SqlitePosts, SqliteOps, SqliteDevices, SqliteRecovery,
+              PgHealth, SqlitePrune, PgSessions, PgCore, Store):
     """All parts over one connection pool; `listen` wakes other replicas' long polls."""
 
     def _audit(

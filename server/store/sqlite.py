@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.store.base import Store
+from server.store.sqlite_definitions import SqliteDefinitions
 from server.store.sqlite_devices import SqliteDevices
 from server.store.sqlite_health import SqliteHealth
 from server.store.sqlite_jobs import SqliteJobs
@@ -13,5 +14,5 @@ from server.store.sqlite_recovery import SqliteRecovery
 
 
 class SqliteStore(SqlitePosts, SqliteJobs, SqliteOps, SqliteDevices, SqliteRecovery, SqliteHealth,
-                  SqlitePrune, Store):
+                  SqlitePrune, SqliteDefinitions, Store):
     """All parts over one connection (see `sqlite_core` for the locking rules)."""

@@ -52,6 +52,8 @@ class SqliteOps(SqliteCore):
             status=s.RunStatus(r["status"]), error_code=r["error_code"],
             error_message=r["error_message"], reached_publish=bool(r["reached_publish"]),
             started_at=must_dt(r["started_at"]), ended_at=to_dt(r["ended_at"]),
+            definitions_version=r["definitions_version"],
+            definitions_hash=r["definitions_hash"],
             logs=logs, proofs=proofs, snapshots=snapshots,
         )
 
