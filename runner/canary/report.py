@@ -22,6 +22,7 @@ from runner.engine.diagnose import Suggestion
 if TYPE_CHECKING:
     from runner.engine.definitions import Platform
     from runner.engine.engine import CanaryOutcome
+    from runner.engine.result import Proof
 
 HEALTHY, DEGRADED, INCONCLUSIVE, BROKEN = "healthy", "degraded", "inconclusive", "broken"
 VERDICTS = (HEALTHY, DEGRADED, INCONCLUSIVE, BROKEN)
@@ -70,6 +71,7 @@ class CanaryReport:
     captured: list[str] = field(default_factory=list)
     scenarios_file: str | None = None
     text: str = ""
+    proofs: list[Proof] = field(default_factory=list)  # the run's screenshots (on disk)
 
     @property
     def exit_code(self) -> int:
@@ -136,4 +138,4 @@ def build_report(platform: Platform, account: str, outcome: CanaryOutcome, *,
         broken_where=_where(platform, broken) if broken else None,
         broken_phase=result.failed_phase if broken else None,
         root_cause=root_cause, suggestions=list(suggestions or []),
-        duration_s=result.duration_s)
+        duration_s=result.duration_s, proofs=list(result.proofs))
