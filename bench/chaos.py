@@ -2,10 +2,12 @@
 
 Real processes on loopback (the sandbox, `publish-runner serve`, `publish-runner run` with a
 real Chromium), driven by tests/chaos/harness.py: daemon kills round-robin over the windows
-(after claim, mid-compose, after confirm while the proof uploads, right after the click,
-after verify), a server kill every sixth round, then outages shorter and longer than the
-run timeout and the same text published twice with a rejection between. Ground truth is the
-sandbox's post list. All figures but `kills`, `jobs` and `max_resolve_s` must be 0.
+(after claim, mid-compose, inside a media upload that the sandbox holds back, after confirm
+while the proof uploads, right after the click, after verify), a server kill every sixth
+round, then outages shorter and longer than the run timeout and the same text published
+twice with a rejection between. Ground truth is the sandbox's post list (and, for the
+upload window, the one image on the post). All figures but `kills`, `jobs`,
+`max_resolve_s` and `windows` (daemon kills per window) must be 0.
 
     .venv/bin/python bench/chaos.py --kills 100 --json
 """

@@ -41,6 +41,7 @@ from sandbox.state import (
     SESSION_EXPIRED,
     SESSION_MAX_AGE_S,
     SLOW,
+    SLOW_UPLOAD,
     Account,
     Locale,
     SandboxError,
@@ -319,6 +320,8 @@ class _Site:
         content_type = sniff_image(data)
         if content_type is None:
             return _error(415, t("err_media_type", ctx.locale))
+        if SLOW_UPLOAD in ctx.faults and ctx.slow_ms > 0:  # received, not yet accepted
+            await asyncio.sleep(ctx.slow_ms / 1000)
         info = self.state.add_media(ctx.account.name, data, content_type, filename)
         return JSONResponse(
             {

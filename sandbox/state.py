@@ -39,8 +39,12 @@ REDESIGN_BROKEN = "redesign_broken"
 SLOW = "slow"
 REJECT = "reject"
 COOKIE_BANNER = "cookie_banner"
+# Only `POST /api/media` is held back `slow_ms`: the file sits "uploading" in the composer,
+# so a test can stop the publisher inside an upload (the chaos suite's attach window).
+SLOW_UPLOAD = "slow_upload"
 FAULTS: frozenset[str] = frozenset(
-    {SESSION_EXPIRED, CHALLENGE, REDESIGN_FALLBACK, REDESIGN_BROKEN, SLOW, REJECT, COOKIE_BANNER}
+    {SESSION_EXPIRED, CHALLENGE, REDESIGN_FALLBACK, REDESIGN_BROKEN, SLOW, REJECT, COOKIE_BANNER,
+     SLOW_UPLOAD}
 )
 
 _ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_]{1,32}$")
@@ -252,6 +256,12 @@ class SandboxState:
     def media(self, media_id: str) -> StoredMedia | None:
         with self._lock:
             return self._data.media.get(media_id)
+
+    def uploads(self, account: str | None = None) -> list[MediaInfo]:
+        """The uploads the site accepted (an account's, or all)."""
+        with self._lock:
+            return [m.info for m in self._data.media.values()
+                    if account is None or m.account == account]
 
     # Posts ---------------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ Not a setting and not documented for users. It is read only when the environment
     {"pause": {"after_claim": 30, "after_phase.publish": 60}}
 
 Points: `after_claim` (claimed, not yet started), `after_phase.<phase>` (a phase's steps all
-ran; `after_phase.publish` is right after the click). The end-to-end and chaos tests kill
+ran; `after_phase.publish` is right after the click), `after_step.<phase>.<kind>` (one step
+of that kind ran: `after_step.attach.upload` is inside a media upload, the file handed to
+the platform's file input and not yet shown attached). The end-to-end and chaos tests kill
 the daemon inside these pauses.
 """
 

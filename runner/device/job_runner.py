@@ -254,6 +254,9 @@ class _Hooks(EngineHooks):
         self.runner.parts.on_phase(record.phase)
         text = record.message if record.status == "ok" else f"{record.status}: {record.message}"
         self.channel.event(record.phase, record.step, text, level=record.level)
+        if record.status == "ok":  # a test-only window inside a phase (runner.device.faults)
+            kind = record.step.split(" ", 1)[0]
+            await self.runner.parts.faults.pause(f"after_step.{record.phase}.{kind}")
 
     async def on_proof(self, proof: Proof) -> None:
         self.channel.proof(proof.kind, proof.path, proof.sha256)

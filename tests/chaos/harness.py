@@ -11,6 +11,8 @@ and logs. Each scenario adds to a `Tally`; every figure but `kills` and the time
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import json
 import os
 import signal
@@ -33,13 +35,17 @@ from tests.e2e.conftest import (
     wait_until,
 )
 
-__all__ = ["WINDOWS", "Chaos", "Tally"]
+__all__ = ["SERVER_WINDOWS", "UPLOAD_WINDOW", "WINDOWS", "Chaos", "Tally", "run_rounds"]
 
 # Where a daemon kill hurts: claimed but not started, mid-compose (typed, nothing sent),
-# after confirm (the before-confirm proof being uploaded), right after the click, after
-# verify (the after-publish proof and the completion being uploaded).
-WINDOWS = ("after_claim", "after_phase.compose", "after_phase.confirm",
+# inside a media upload (the file handed to the file input, the sandbox holding the upload
+# back), after confirm (the before-confirm proof being uploaded), right after the click,
+# after verify (the after-publish proof and the completion being uploaded).
+UPLOAD_WINDOW = "after_step.attach.upload"
+WINDOWS = ("after_claim", "after_phase.compose", UPLOAD_WINDOW, "after_phase.confirm",
            "after_phase.publish", "after_phase.verify")
+UPLOAD_HOLD_MS = 60_000  # the sandbox's slow_upload: far longer than the way to the kill
+SERVER_WINDOWS = ("after_phase.confirm", "after_phase.publish")  # where the server is killed
 TERMINAL = ("SUCCEEDED", "FAILED", "NEEDS_LOGIN", "CANCELLED")
 SERVER_OPTIONS = {"claim-timeout": "3", "run-timeout": "6", "recovery-interval": "1",
                   "max-attempts": "5"}
@@ -54,6 +60,7 @@ class Tally:
     lost_events: int = 0
     stuck_jobs: int = 0
     jobs: int = 0
+    windows: dict[str, int] = field(default_factory=dict)  # kills per window
     resolve_s: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -62,6 +69,7 @@ class Tally:
                 "lost_posts": self.lost_posts, "lost_proofs": self.lost_proofs,
                 "lost_events": self.lost_events, "stuck_jobs": self.stuck_jobs,
                 "max_resolve_s": round(max(self.resolve_s, default=0.0), 1),
+                "windows": dict(sorted(self.windows.items())),
                 "problems": self.problems[:20]}
 
 
@@ -122,9 +130,11 @@ class Chaos:
         self.daemon.kill()
         self.tally.kills += 1
 
-    def judge(self, job_id: str, text: str, started: float) -> None:
-        """The job must end, SUCCEEDED, once on the platform, with both proofs and the
-        publish and verify logs of the run that succeeded."""
+    def judge(self, job_id: str, text: str, started: float,
+              media_sha256: str | None = None) -> None:
+        """The job must end, SUCCEEDED, once on the platform (with its one image, when it
+        has one), with both proofs and the publish and verify logs of the run that
+        succeeded."""
         try:
             job = self.server.wait_job(job_id, *TERMINAL, timeout=self.resolve_timeout)
         except AssertionError:
@@ -141,6 +151,11 @@ class Chaos:
             self.tally.problems.append(f"{job_id} {job['status']} with {len(live)} posts: "
                                        f"{job.get('lastErrorMessage')}")
             return
+        if media_sha256 is not None and \
+                [m.sha256 for p in live for m in p.media] != [media_sha256]:
+            self.tally.lost_posts += 1
+            self.tally.problems.append(f"{job_id} live without its image: "
+                                       f"{[[m.sha256[:8] for m in p.media] for p in live]}")
         if job["postUrl"] not in {f"{self.sandbox.url}/p/{p.id}" for p in live}:
             self.tally.lost_posts += 1
             self.tally.problems.append(f"{job_id} holds {job['postUrl']}, not its post")
@@ -155,26 +170,52 @@ class Chaos:
             self.tally.problems.append(f"{job_id} success logs lack publish/verify: {phases}")
         self.tally.jobs += 1
 
-    def publish(self, text: str) -> str:
-        post = self.server.publish(text)
+    def publish(self, text: str, media: list[str] | None = None) -> str:
+        post = self.server.publish(text, media=media)
         (job,) = post["jobs"]
         return str(job["id"])
+
+    def image(self) -> tuple[str, str]:
+        """A fresh PNG uploaded to the server: (asset id, sha256)."""
+        from PIL import Image
+
+        self._texts += 1
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), (self._texts * 37 % 256, 90, 160)).save(buf, "PNG")
+        data = buf.getvalue()
+        asset = self.server.api("POST", "/api/assets",
+                                files={"file": ("chaos.png", data, "image/png")})
+        return str(asset["assetId"]), hashlib.sha256(data).hexdigest()
 
     # -- scenarios ------------------------------------------------------------------------
 
     def kill_daemon_at(self, point: str) -> None:
-        """SIGKILL the daemon inside one window, start it again without pauses."""
+        """SIGKILL the daemon inside one window, start it again without pauses. In the
+        upload window the post has an image and the sandbox holds its upload back, so the
+        kill lands while the upload is in flight (checked: the site has not accepted it)."""
         self.set_pause(point)
         self.ensure_daemon()
         before = self.pauses(point)
         text = self.text(point)
-        job_id = self.publish(text)
-        wait_until(lambda: self.paused_at(point, before), 90, f"the daemon at {point}")
-        self.kill_daemon()
+        media, sha = self.image() if point == UPLOAD_WINDOW else (None, None)
+        if media is not None:
+            self.sandbox.state.set_faults("main", "slow_upload", slow_ms=UPLOAD_HOLD_MS)
+        try:
+            job_id = self.publish(text, [media] if media else None)
+            wait_until(lambda: self.paused_at(point, before), 90, f"the daemon at {point}")
+            accepted = [m for m in self.sandbox.state.uploads("main") if m.sha256 == sha]
+            self.kill_daemon()
+            self.tally.windows[point] = self.tally.windows.get(point, 0) + 1
+        finally:
+            if media is not None:
+                self.sandbox.state.set_faults("main")
+        if accepted:
+            self.tally.problems.append(f"{job_id}: the kill missed the upload (accepted)")
+            self.tally.lost_posts += 1  # the window was not exercised: not a pass
         started = time.monotonic()
         self.set_pause(None)
         self.daemon.start()
-        self.judge(job_id, text, started)
+        self.judge(job_id, text, started, sha)
 
     def kill_server_at(self, point: str) -> None:
         """SIGKILL the server while the daemon waits at a window, bring it back after
@@ -188,6 +229,8 @@ class Chaos:
                    f"the daemon at {point}")
         self.server.stop(signal.SIGKILL)
         self.tally.kills += 1
+        key = f"server@{point}"
+        self.tally.windows[key] = self.tally.windows.get(key, 0) + 1
         started = time.monotonic()
         self.set_pause(None)
         time.sleep(2)
@@ -271,11 +314,12 @@ class Chaos:
 
 def run_rounds(chaos: Chaos, kills: int, log: Callable[[str], None] = print) -> None:
     """Daemon kills round-robin over the windows, with a server kill every sixth."""
-    i = 0
+    i = daemon_kills = 0
     while chaos.tally.kills < kills:
         if i % 6 == 5:
-            chaos.kill_server_at(WINDOWS[(i // 6) % 2 + 2])
+            chaos.kill_server_at(SERVER_WINDOWS[(i // 6) % len(SERVER_WINDOWS)])
         else:
-            chaos.kill_daemon_at(WINDOWS[i % len(WINDOWS)])
+            chaos.kill_daemon_at(WINDOWS[daemon_kills % len(WINDOWS)])
+            daemon_kills += 1
         i += 1
         log(json.dumps({"round": i, **chaos.tally.figures()}))
