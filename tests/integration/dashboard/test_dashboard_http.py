@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from dashboard_helpers import (  # noqa: F401 (fixtures)
+
+from tests.integration.dashboard.dashboard_helpers import (  # noqa: F401 (fixtures)
     APP,
     OPERATOR,
     Dash,

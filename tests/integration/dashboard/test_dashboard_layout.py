@@ -18,8 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_helpers import APP, OPERATOR, Dash, dash_factory_fixture, dash_fixture  # noqa: F401 (fixtures)
 from PIL import Image
+
+from tests.integration.dashboard.dashboard_helpers import (  # noqa: F401 (fixtures)
+    APP,
+    OPERATOR,
+    Dash,
+    dash_factory_fixture,
+    dash_fixture,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import psycopg
 import pytest
-from conftest import ENROLL, Running
 
 from contract import models as s
 from server.store.migrate import for_dialect, migrations
 from server.store.pg import PgStore
+from tests.integration.server.conftest import ENROLL, Running
 
 
 def _due_jobs(store: PgStore, n: int) -> list[str]:

@@ -9,9 +9,8 @@ import secrets
 import time
 from typing import Any
 
-from conftest import PNG, DeviceApi, Running, now_iso
-
 from server.services import retention
+from tests.integration.server.conftest import PNG, DeviceApi, Running, now_iso
 
 SHA = "sha256:" + "ab" * 32
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from conftest import DeviceApi, Running
+from tests.integration.server.conftest import DeviceApi, Running
 
 FAR = 1e12
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Running, now_iso
+
+from tests.integration.server.conftest import Running, now_iso
 
 YEAR_ONE = "0001-01-01T00:00:00+14:00"  # year 0 once in UTC: an OverflowError when converted
 YEAR_9999 = "9999-12-31T23:59:59-14:00"  # year 10000 once in UTC

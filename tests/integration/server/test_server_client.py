@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import ENROLL, OPERATOR, PNG, Running
 
 from common.errors import LeaseLost, ServerRejected, ServerUnavailable
 from contract import models as s
@@ -19,6 +18,7 @@ from runner.cli import main
 from runner.client import RetryPolicy, ServerClient
 from server.app import create_app
 from server.settings import ServerSettings
+from tests.integration.server.conftest import ENROLL, OPERATOR, PNG, Running
 
 FAST = RetryPolicy(initial=0.001, cap=0.01, budget=1.0, result_budget=1.0)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import DeviceApi, Running
+from tests.integration.server.conftest import DeviceApi, Running
 
 FAR = 1e12  # a "now" past every timeout: recovery as the loop would do it later
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from conftest import OPERATOR, Running
+from tests.integration.server.conftest import OPERATOR, Running
 
 
 def _state(logged_in: bool, ago: float) -> dict[str, object]:

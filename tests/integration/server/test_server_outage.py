@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import DeviceApi, Running
+from tests.integration.server.conftest import DeviceApi, Running
 
 RUN_TIMEOUT = 6.0  # seconds: longer than the test's steps after the restart, under load too
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import PNG, Running, now_iso
+from tests.integration.server.conftest import PNG, Running, now_iso
 
 # --- §1 NEEDS_LOGIN -----------------------------------------------------------------------
 

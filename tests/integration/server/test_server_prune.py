@@ -8,10 +8,10 @@ import time
 from typing import Any
 
 from click.testing import CliRunner
-from conftest import PNG, Running
 
 from runner.cli import main
 from server.services import retention
+from tests.integration.server.conftest import PNG, Running
 
 
 def finished_job_with_a_proof(server: Running) -> tuple[str, str, str]:

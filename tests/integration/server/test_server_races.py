@@ -6,10 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from conftest import Running, now_iso
-
 from server import recovery
 from server.store import Stuck
+from tests.integration.server.conftest import Running, now_iso
 
 
 def test_many_devices_claiming_at_once_never_share_a_job(server: Running) -> None:

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from conftest import ENROLL, OPERATOR, PNG, Running, now_iso
 
 from contract import models as s
 from server.store.pg import PgStore
 from server.store.pg_migrate import migrate
+from tests.integration.server.conftest import ENROLL, OPERATOR, PNG, Running, now_iso
 
 ROOT = Path(__file__).resolve().parents[3]
 STARTUP = 90.0  # seconds a replica may take to answer (imports on a loaded machine are slow)
@@ -44,7 +44,7 @@ class Replica(Running):
         self.devices = []
 
     def sql(self) -> Any:
-        from conftest import _pg_sql
+        from tests.integration.server.conftest import _pg_sql
 
         return _pg_sql(self.db)
 

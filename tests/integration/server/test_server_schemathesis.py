@@ -11,12 +11,12 @@ import httpx
 import psycopg
 import pytest
 import schemathesis
-from conftest import BACKENDS, ENROLL, OPERATOR, postgres_url  # noqa: F401 (fixture)
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from server.serve import ServerThread
 from server.settings import ServerSettings
+from tests.integration.server.conftest import BACKENDS, ENROLL, OPERATOR, postgres_url  # noqa: F401 (fixture)
 from tests.postgres import database_url
 
 

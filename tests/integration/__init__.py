@@ -1,0 +1,1 @@
+"""Integration tests: real parts (Chromium, loopback HTTP, SQLite, PostgreSQL)."""

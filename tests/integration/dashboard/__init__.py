@@ -1,0 +1,1 @@
+"""Dashboard tests; helpers import as tests.integration.dashboard.dashboard_helpers."""

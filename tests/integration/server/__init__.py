@@ -1,0 +1,1 @@
+"""The reference server's API tests; helpers import as tests.integration.server.conftest."""
