@@ -103,7 +103,10 @@ def test_frame_of_a_candidate() -> None:
 def test_durations_and_defaults() -> None:
     assert Dismiss(selector="d").within == 1.0
     assert Dismiss(selector="d", within="250ms").within == 0.25  # type: ignore[arg-type]
-    assert WaitFor(selector="x").code == "PLATFORM_REJECTED"
+    # No code given: fail_on fails PLATFORM_REJECTED, a `text` wait keeps the wait's own.
+    assert WaitFor(selector="x").code is None
+    assert WaitFor(selector="x", text="{{ post.text }}", code="VERIFY_IMPOSSIBLE").code == \
+        "VERIFY_IMPOSSIBLE"
 
 
 def test_lint_warns_about_a_frame_that_does_nothing(tmp_path: Path) -> None:
