@@ -251,6 +251,9 @@ class DeviceSettings(Section):
     db: str | None = Field(default=None, description="embedded server database")
     outbox_retention_s: Seconds = Field(default=7 * 86400.0, gt=0,
                                         description="delivered outbox items kept this long")
+    definitions_pin: bool = Field(
+        default=False, description="run jobs with the local definitions root, never the "
+        "server's versions (an explicit --definitions root pins too)")
     canary_every: dict[str, Seconds] = Field(
         default_factory=dict, description="account (platform/name) → seconds between its "
         "scheduled canaries; an account not named runs none (docs/canary.md)")

@@ -22,7 +22,6 @@ import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from common.definitions_set import hash_root, iter_files
 from common.errors import PublishRunnerError
@@ -71,7 +70,7 @@ def pack(root: Path, limits: Limits = Limits()) -> bytes:
 class _Counted(io.RawIOBase):
     """The decompressed stream, refusing to give more than `limit` bytes."""
 
-    def __init__(self, inner: IO[bytes], limit: int) -> None:
+    def __init__(self, inner: io.BufferedIOBase, limit: int) -> None:
         self.inner = inner
         self.limit = limit
         self.seen = 0

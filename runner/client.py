@@ -214,9 +214,14 @@ class ServerClient:
         except (ValueError, pydantic.ValidationError) as exc:
             raise ServerUnavailable(f"claim: unreadable reply: {exc}") from exc
 
-    async def start(self, job_id: str, lease_token: str) -> str:
+    async def start(self, job_id: str, lease_token: str, *,
+                    definitions_version: int | None = None,
+                    definitions_hash: str | None = None) -> str:
+        """Start the run, naming the definitions it runs with (the run records them)."""
+        body = s.StartRequest(lease_token=lease_token, definitions_version=definitions_version,
+                              definitions_hash=definitions_hash)
         reply = await self._model(s.StartResponse, "POST", f"/api/publishing/jobs/{job_id}/start",
-                                  body=s.LeaseRequest(lease_token=lease_token), lease_call=True)
+                                  body=body, lease_call=True)
         return reply.run_id
 
     async def events(self, job_id: str, req: s.EventsRequest,
@@ -341,6 +346,42 @@ class ServerClient:
     ) -> list[s.AuditEntry]:
         params = {k: v for k, v in (("jobId", job_id), ("action", action)) if v}
         return await self._models(s.AuditEntry, "GET", "/api/audit", params=params)
+
+    # --- definitions versions ------------------------------------------------------------
+
+    async def push_definitions(self, archive: bytes, report: s.DefinitionsReport,
+                               author: str = "") -> tuple[s.DefinitionsVersion, bool]:
+        """Upload a set with its lint and replay results; True when a new version was made.
+        A refusal is a `ServerRejected` (422) whose message lists every reason."""
+        response = await self._call(
+            "POST", "/api/definitions", data={"author": author},
+            files={"bundle": ("definitions.tar.gz", archive, "application/gzip"),
+                   "report": ("report.json", report.model_dump_json(by_alias=True).encode(),
+                              "application/json")})
+        try:
+            return (s.DefinitionsVersion.model_validate(response.json()),
+                    response.status_code == 201)
+        except (ValueError, pydantic.ValidationError) as exc:
+            raise ServerUnavailable(f"push: unreadable reply: {exc}") from exc
+
+    async def definitions_versions(self) -> list[s.DefinitionsVersion]:
+        return await self._models(s.DefinitionsVersion, "GET", "/api/definitions")
+
+    async def rollback_definitions(self, version: int, author: str = "") -> s.DefinitionsVersion:
+        return await self._model(s.DefinitionsVersion, "POST",
+                                 f"/api/definitions/{version}/rollback",
+                                 params={"author": author} if author else {})
+
+    async def download_definitions(self, url: str) -> bytes:
+        """The archive a heartbeat offered (`url` relative to the server), at most
+        `MAX_DEFINITIONS_ARCHIVE` bytes; the caller checks its hash after unpacking."""
+        if not url.startswith("/") or url.startswith("//"):
+            raise ServerRejected(0, "BAD_URL", f"definitions url {url!r} is not on this server")
+        response = await self._call("GET", url, timeout=120.0)
+        if len(response.content) > s.MAX_DEFINITIONS_ARCHIVE:
+            raise ServerRejected(response.status_code, "TOO_LARGE",
+                                 f"definitions archive past {s.MAX_DEFINITIONS_ARCHIVE} bytes")
+        return response.content
 
 
 def dumps(model: pydantic.BaseModel | list[Any]) -> str:

@@ -108,6 +108,7 @@ def _register() -> None:
         capture_commands,
         daemon_commands,
         db_commands,
+        definitions_commands,
         demo_commands,
         engine_commands,
         replay_commands,
@@ -119,7 +120,7 @@ def _register() -> None:
     from runner.cli.extras import NEEDS_SERVER, guard
 
     for module in (browser_commands, canary_commands, capture_commands, daemon_commands,
-                   db_commands,
+                   db_commands, definitions_commands,
                    demo_commands,
                    engine_commands, replay_commands, sandbox_commands, server_commands,
                    service_commands):

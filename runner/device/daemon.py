@@ -35,17 +35,18 @@ from common.errors import (
     ServerUnavailable,
 )
 from contract import models as s
-from runner import __version__
+from runner import __version__, definitions_root
 from runner.client import RetryPolicy, ServerClient
 from runner.device import identity
 from runner.device.control import JobBoard
+from runner.device.definitions_sync import DefinitionsSync
 from runner.device.faults import Faults
 from runner.device.job_runner import EngineFactory, JobOutcome, JobParts, JobRunner
 from runner.device.outbox import Outbox
 from runner.device.readiness import DaemonProfiles, Readiness
 from runner.device.settings import Account, DaemonSettings
 from runner.device.status import StatusLine
-from runner.engine import EngineOptions, Platform, Status, load_platform
+from runner.engine import EngineOptions, Platform, Status
 
 __all__ = ["Daemon", "DaemonProfiles", "ProfileOpener"]
 
@@ -112,7 +113,10 @@ class Daemon:
             server_url, transport=transport,
             retry=RetryPolicy(budget=SENDER_BUDGET_S, result_budget=SENDER_BUDGET_S))
         self.profiles: DaemonProfiles
-        self._platforms: dict[str, Platform] = {}
+        # Which definitions a job starts with, following the server's versions.
+        self.definitions = DefinitionsSync(
+            settings.home / "definitions", definitions_root.current(),
+            pinned=settings.definitions_pin, fetch=self.client.download_definitions)
         self._busy: set[str] = set()
         self._last_post: dict[str, float] = {}
         self._login: dict[str, s.LoginState] = {}
@@ -126,9 +130,7 @@ class Daemon:
     # ---- wiring ------------------------------------------------------------------------
 
     def platform(self, name: str) -> Platform:
-        if name not in self._platforms:
-            self._platforms[name] = load_platform(name)
-        return self._platforms[name]
+        return self.definitions.current().platform(name)
 
     def engine_options(self, platform: str) -> EngineOptions:
         return EngineOptions.from_settings(self.settings, platform)
@@ -137,6 +139,7 @@ class Daemon:
         extra: dict[str, Any] = {} if self._engine is None else {"engine": self._engine}
         return JobParts(client=self.client, outbox=self.outbox, profiles=self.profiles,
                         platform=self.platform, options=self.engine_options,
+                        definitions=self.definitions.current,
                         abort=self.aborting, work_dir=self.work_dir,
                         keepalive_s=self.settings.keepalive_s, faults=self.faults,
                         on_phase=lambda phase: self.status.update(phase=phase), **extra)
@@ -273,13 +276,17 @@ class Daemon:
             try:
                 reply = await self.client.heartbeat(self.device_id, s.HeartbeatRequest(
                     current_job_id=self.board.current(),
-                    login_status=list(self._login.values())))
+                    login_status=list(self._login.values()),
+                    definitions_hash=self.definitions.current().digest))
             except ServerRejected as exc:
                 log.error("heartbeat refused: %s", exc)
             except ServerUnavailable as exc:
                 log.warning("heartbeat failed: %s", exc)
             else:
                 self.board.cancel(reply.cancel_job_ids)
+                if self.definitions.wants(reply.definitions):
+                    assert reply.definitions is not None
+                    self._spawn(self.definitions.follow(reply.definitions), "definitions update")
                 if reply.check_login and not self._checking:
                     self._checking = True
                     self._spawn(self.check_logins(), "login check")

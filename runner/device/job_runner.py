@@ -52,6 +52,8 @@ from runner.engine import (
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+    from runner.device.definitions_sync import InUse
+
 __all__ = [
     "EngineLike",
     "JobOutcome",
@@ -107,6 +109,9 @@ class JobParts:
     faults: Faults = field(default_factory=Faults)
     engine: EngineFactory = _engine
     on_phase: Callable[[str], None] = lambda phase: None
+    # The definitions a job starting now uses (runner.device.definitions_sync); None: the
+    # `platform` loader's. Taken once per job, at its start, and kept to its end.
+    definitions: Callable[[], InUse] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,13 +138,18 @@ class JobRunner:
         self.account = account
         self.control = control
         self.reached_publish = False
+        self.definitions: InUse | None = None
 
     async def run(self) -> JobOutcome:
         job = self.job
         with log_context(job=job.id, platform=job.platform):
             await self.parts.faults.pause("after_claim")
+            used = self.definitions = self.parts.definitions() if self.parts.definitions else None
             try:
-                run_id = await self.parts.client.start(job.id, self.claim.lease_token)
+                run_id = await self.parts.client.start(
+                    job.id, self.claim.lease_token,
+                    definitions_version=used.version if used else None,
+                    definitions_hash=used.digest if used else None)
             except ServerError as exc:
                 log.warning("could not start job %s: %s; leaving it to the server", job.id, exc)
                 return JobOutcome(stop=StopReason.NOT_STARTED)
@@ -160,7 +170,8 @@ class JobRunner:
     async def _run(self, channel: RunChannel, work: Path) -> JobOutcome:
         job, parts = self.job, self.parts
         try:
-            platform = parts.platform(job.platform)
+            platform = (self.definitions.platform(job.platform) if self.definitions
+                        else parts.platform(job.platform))
         except DefinitionError as exc:  # a broken playbook is not transient: say so, once
             channel.complete(Completion.failed(
                 codes.PLAYBOOK_INVALID,

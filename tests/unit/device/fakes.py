@@ -52,6 +52,7 @@ class FakeJob:
     completions: list[s.CompleteRequest] = field(default_factory=list)
     releases: list[s.ReleaseRequest] = field(default_factory=list)
     proofs: list[str] = field(default_factory=list)
+    started_with: list[s.StartRequest] = field(default_factory=list)
 
     def model(self) -> s.Job:
         return s.Job(id=self.id, post_id=f"post-{self.id}", platform=self.platform,
@@ -71,6 +72,8 @@ class FakeServer:
         self.refused: list[tuple[str, str]] = []  # (path, reason) of 4xx answers
         self.lose_lease_at_guard = False
         self.crash_heartbeat = False
+        self.offer: s.DefinitionsOffer | None = None  # the heartbeat's definitions version
+        self.bundles: dict[str, bytes] = {}  # url → archive
         self._queued = asyncio.Event()
         self._ids = itertools.count(1)
         self.changed = asyncio.Event()
@@ -112,11 +115,15 @@ class FakeServer:
             return self._json(s.RegisterResponse(device_id="dev-1", device_token="tok",
                                                  heartbeat_interval_sec=0.05))
         if m := re.fullmatch(r"/api/devices/([^/]+)/heartbeat", path):
-            s.HeartbeatRequest.model_validate_json(request.content)
+            beat = s.HeartbeatRequest.model_validate_json(request.content)
             if self.crash_heartbeat:
                 raise RuntimeError("the heartbeat's reply handler blew up")
             cancel = [j.id for j in self.jobs.values() if j.cancel_requested]
-            return self._json(s.HeartbeatResponse(cancel_job_ids=cancel, check_login=False))
+            offer = self.offer if beat.definitions_hash is not None else None
+            return self._json(s.HeartbeatResponse(cancel_job_ids=cancel, check_login=False,
+                                                  definitions=offer))
+        if path in self.bundles:
+            return httpx.Response(200, content=self.bundles[path])
         if re.fullmatch(r"/api/devices/([^/]+)/login-status", path):
             s.LoginStatusRequest.model_validate_json(request.content)
             return self._json(s.LoginStatusResponse(requeued_job_ids=[]))
@@ -167,7 +174,7 @@ class FakeServer:
         if lease != job.lease or (action != "start" and run_id != job.run_id):
             return self._refuse(request, 409, "LEASE_LOST", "another lease")
         if action == "start":
-            s.LeaseRequest.model_validate_json(request.content)
+            job.started_with.append(s.StartRequest.model_validate_json(request.content))
             job.status, job.attempts = s.JobStatus.RUNNING, job.attempts + 1
             job.run_id = f"run-{job.id}-{job.attempts}"
             return self._json(s.StartResponse(run_id=job.run_id))
@@ -246,9 +253,11 @@ class ScriptedEngine:
         self.reached: list[str] = []
         self.holding = asyncio.Event()
         self.release_hold = asyncio.Event()
+        self.platforms: list[Platform] = []  # the definitions each run was given
 
     def __call__(self, platform: Platform, options: EngineOptions,
                  hooks: EngineHooks | None) -> ScriptedEngine.Bound:
+        self.platforms.append(platform)
         return ScriptedEngine.Bound(self, hooks or EngineHooks())
 
     @dataclass
