@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from server.dashboard import health_views
 from server.dashboard.sessions import PATH, Sessions
 from server.dashboard.views import HERE, new_dashboard, router
 from server.store import SessionRecords
@@ -20,4 +21,5 @@ def mount(app: FastAPI) -> None:
         dash.sessions = Sessions(records=store)
     app.state.dashboard = dash
     app.include_router(router)
+    app.include_router(health_views.router)
     app.mount(f"{PATH}/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")

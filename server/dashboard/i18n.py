@@ -143,6 +143,32 @@ WORDS: dict[str, tuple[str, str]] = {
     "before_confirm": ("Before confirm", "قبل التأكيد"),
     "after_publish": ("After publish", "بعد النشر"),
     "on_failure": ("On failure", "عند الفشل"),
+    # selector health (canaries)
+    "health": ("Selector health", "سلامة المحددات"),
+    "health_help": ("A canary is a dry run on the live site that never publishes; devices run "
+                    "them on a schedule and after a job fails on a selector.",
+                    "الفحص التجريبي تشغيل تجريبي على الموقع الحقيقي لا ينشر أبداً؛ تشغّله "
+                    "الأجهزة وفق جدول وبعد فشل مهمة في محدد."),
+    "no_canaries": ("No canary has reported yet: enable canaries for an account on a device "
+                    "(canary_every).",
+                    "لم يُبلغ أي فحص تجريبي بعد: فعّل الفحوص التجريبية لحساب على جهاز "
+                    "(canary_every)."),
+    "verdict": ("Verdict", "النتيجة"),
+    "healthy": ("Healthy", "سليم"),
+    "degraded": ("Degraded", "متراجع"),
+    "inconclusive": ("Inconclusive", "غير حاسم"),
+    "broken": ("Broken", "معطّل"),
+    "last_healthy": ("Last healthy", "آخر فحص سليم"),
+    "last_canary": ("Latest canary", "آخر فحص تجريبي"),
+    "broken_selectors": ("Broken selectors", "المحددات المعطّلة"),
+    "fallbacks": ("Only through a fallback", "عبر بديل فقط"),
+    "selector": ("Selector", "المحدد"),
+    "where": ("Where", "الموضع"),
+    "phase": ("Phase", "المرحلة"),
+    "proof": ("Proof", "الإثبات"),
+    "definitions": ("Definitions", "التعريفات"),
+    "local_definitions": ("local", "محلية"),
+    "message": ("Message", "الرسالة"),
 }
 
 
