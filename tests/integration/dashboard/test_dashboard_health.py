@@ -126,3 +126,16 @@ async def test_health_page_in_both_languages_at_desktop_and_phone_width(
     kept = artifacts()
     for shot in shots:
         shutil.copy(shot, kept / f"browser-{shot.name}")
+
+
+def test_scheduling_from_the_dashboard_shows_the_broken_canary_warning(dash: Dash) -> None:
+    device = Device(dash.url)
+    report(device, "broken")
+    web = dash.sign_in()
+    post = dash.post(schedule=False)
+    r = web.post(f"{APP}/posts/{post['id']}/schedule",
+                 data={"csrf": dash.csrf(web), "scheduled_at": ""})
+    assert r.status_code == 303, r.text
+    page = web.get(f"{APP}/posts/{post['id']}").text
+    assert "x: the latest canary (x/main" in page and WHERE in page
+    assert '<div class="warn">' in page
