@@ -11,10 +11,12 @@ Pass `transport=httpx.ASGITransport(app)` to talk to an in-process server in tes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -277,6 +279,30 @@ class ServerClient:
     async def complete(self, job_id: str, req: s.CompleteRequest) -> s.Job:
         return await self._model(s.Job, "POST", f"/api/publishing/jobs/{job_id}/complete",
                                  body=req, lease_call=True, budget=self.retry.result_budget)
+
+    async def report_canary(
+        self, device_id: str, req: s.CanaryResultRequest,
+        proofs: Sequence[tuple[s.ProofKind, bytes]] = (),
+    ) -> s.CanaryResultResponse:
+        """A canary's result: each proof screenshot uploaded first, then the result naming
+        them. Repeating it is harmless (proofs are assets by hash, the result has an id)."""
+        named = []
+        for kind, data in proofs:
+            reply = await self._model(
+                s.ProofResponse, "POST", f"/api/devices/{device_id}/canary-proofs",
+                data={"sha256": hashlib.sha256(data).hexdigest()},
+                files={"file": (f"{kind.value}.img", data, "application/octet-stream")})
+            named.append(s.CanaryProof(kind=kind, asset_id=reply.asset_id))
+        body = req.model_copy(update={"proofs": named}) if named else req
+        return await self._model(s.CanaryResultResponse, "POST",
+                                 f"/api/devices/{device_id}/canary-results", body=body)
+
+    async def next_due(self, device_id: str, platform: str, account: str) -> datetime | None:
+        """When the account's next job is due (None: no job); asked before a canary."""
+        reply = await self._model(s.NextDueResponse, "GET",
+                                  f"/api/devices/{device_id}/next-due",
+                                  params={"platform": platform, "account": account})
+        return reply.next_due_at
 
     # --- operator endpoints --------------------------------------------------------------
 

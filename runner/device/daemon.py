@@ -22,6 +22,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -34,10 +35,13 @@ from common.errors import (
     ServerRejected,
     ServerUnavailable,
 )
+from contract import codes
 from contract import models as s
 from runner import __version__, definitions_root
 from runner.client import RetryPolicy, ServerClient
 from runner.device import identity
+from runner.device.canaries import Canaries
+from runner.device.canary_schedule import CanarySchedule
 from runner.device.control import JobBoard
 from runner.device.definitions_sync import DefinitionsSync
 from runner.device.faults import Faults
@@ -126,6 +130,12 @@ class Daemon:
         self._background: set[asyncio.Task[Any]] = set()
         self.device_id = ""
         self.heartbeat_s = settings.heartbeat_s or 30.0
+        self._canarying: set[str] = set()  # accounts whose profile a canary holds
+        self.canaries = Canaries(self, CanarySchedule(
+            settings.canary_every, jitter_s=settings.canary_jitter_s,
+            margin_s=settings.canary_margin_s), self.accounts)
+        for key in sorted(set(settings.canary_every) - set(self.canaries.accounts)):
+            log.warning("canary_every names %s, which is not an account of this device", key)
 
     # ---- wiring ------------------------------------------------------------------------
 
@@ -209,6 +219,8 @@ class Daemon:
             sup.spawn("outbox sender", self.outbox.run_sender(self.sender_client, never))
             sup.spawn("heartbeat", self._heartbeats())
             sup.spawn("status line", self.status.run(self.stopping), may_end=True)
+            if self.canaries.accounts:
+                sup.spawn("canaries", self.canaries.run())
             try:
                 await sup.run(self._main())
             except SideTaskFailed:
@@ -331,7 +343,7 @@ class Daemon:
             running[key.split("/", 1)[0]] = running.get(key.split("/", 1)[0], 0) + 1
         free = []
         for a in self.accounts:
-            if a.key in self._busy or self.readiness.held(a.key):
+            if a.key in self._busy or a.key in self._canarying or self.readiness.held(a.key):
                 continue
             state = self._login.get(a.key)
             if state is not None and not state.logged_in:
@@ -455,3 +467,35 @@ class Daemon:
                         f"--account {account.name}")
         elif outcome.status is Status.SUCCEEDED:
             self.login_changed(account, True)
+        if outcome.result is not None and outcome.result.error_code == codes.SELECTOR_NOT_FOUND:
+            self.canaries.trigger(account, f"job {job_id} failed on a selector")
+
+    # ---- canaries (runner.device.canaries runs them; these are its questions) ------------
+
+    def canary_blocker(self, account: Account) -> str | None:
+        """Why the account's profile cannot take a canary now (None: it can)."""
+        if account.key in self._busy or self.profiles.lock(account).locked():
+            return "its profile is in use"
+        if self.readiness.held(account.key):
+            return "it is held until its profile is ready"
+        state = self._login.get(account.key)
+        if state is not None and not state.logged_in:
+            return "it is logged out"
+        if len(self._busy) + len(self._canarying) >= self.settings.max_parallel:
+            return "as many profiles as allowed are working"
+        return None
+
+    def canary_holds(self, account: Account, held: bool) -> None:
+        if held:
+            self._canarying.add(account.key)
+            self.status.update(state=f"canary {account.key}")
+        else:
+            self._canarying.discard(account.key)
+            self._slots_changed.set()
+            self.status.update(state="idle")
+
+    def definitions_in_use(self, platform: str) -> tuple[Path, str | None]:
+        """The root a run of `platform` loads its definitions from, and the server's
+        version of them (None: a local root)."""
+        used = self.definitions.current()
+        return used.path, None if used.version is None else str(used.version)
