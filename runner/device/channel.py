@@ -52,9 +52,11 @@ class RunChannel:
     def complete(self, completion: Completion) -> None:
         self.outbox.add_completion(self.key, completion)
 
-    def intent(self, platform: str, account: str, text: str) -> None:
+    def intent(self, platform: str, account: str, text: str,
+               head: tuple[str, ...] | None = None) -> None:
         self.outbox.write_intent(Intent(self.key.job_id, self.key.run_id,
-                                        self.key.lease_token, platform, account, text))
+                                        self.key.lease_token, platform, account, text,
+                                        head=head))
 
     # ---- direct calls, each after this job's results --------------------------------
 

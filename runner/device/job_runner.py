@@ -85,6 +85,9 @@ class EngineLike(Protocol):
     async def check_recent_posts(self, page: Page, post: Post,
                                  out_dir: Path) -> RecentCheck: ...
 
+    async def record_head(self, page: Page, post: Post,
+                          out_dir: Path) -> tuple[str, ...] | None: ...
+
 
 EngineFactory = Callable[[Platform, EngineOptions, EngineHooks | None], EngineLike]
 
@@ -138,6 +141,7 @@ class JobRunner:
         self.account = account
         self.control = control
         self.reached_publish = False
+        self.head: tuple[str, ...] | None = None  # journaled with the intent
         self.definitions: InUse | None = None
 
     async def run(self) -> JobOutcome:
@@ -186,7 +190,8 @@ class JobRunner:
         hint = self.claim.verify  # what tells this job's post from another with its text
         post = Post(text=self.claim.post.text, media=tuple(media), account=job.account,
                     not_before=hint.publish_started_at if hint else None,
-                    claimed_urls=frozenset(hint.claimed_urls) if hint else frozenset())
+                    claimed_urls=frozenset(hint.claimed_urls) if hint else frozenset(),
+                    head=parts.outbox.intent_head(job.id) if job.verify_first else None)
         try:
             page = await parts.profiles.page(self.account)
         except BrowserError as exc:
@@ -198,6 +203,10 @@ class JobRunner:
             engine = parts.engine(platform, options, None)
             if await verify_first(engine, channel, page, post, work, platform.name):
                 return JobOutcome(status=Status.SUCCEEDED)
+        if platform.playbook.header.recent_posts_order == "newest_first":
+            # No dates on the platform's list: what is newest now places a retry's match.
+            self.head = await parts.engine(platform, options, None).record_head(
+                page, post, work / "head")
         hooks = _Hooks(self, channel)
         keepalive = asyncio.create_task(self._keep_alive(channel))
         try:
@@ -336,7 +345,8 @@ class _Hooks(EngineHooks):
                                   "not publishing")
         self._stop_if_asked()
         job = self.runner.job
-        self.channel.intent(job.platform, job.account, self.runner.claim.post.text)
+        self.channel.intent(job.platform, job.account, self.runner.claim.post.text,
+                            head=self.runner.head)
         self.runner.reached_publish = True
         self.runner.parts.on_phase("publish")
 

@@ -73,7 +73,8 @@ CREATE TABLE IF NOT EXISTS intents (
     account TEXT NOT NULL,
     text TEXT NOT NULL,
     state TEXT NOT NULL,                -- publishing | done
-    at REAL NOT NULL
+    at REAL NOT NULL,
+    head TEXT                           -- JSON list: the newest posts before the click
 );
 """
 
@@ -83,7 +84,11 @@ Row = tuple[Any, ...]  # id, job_id, run_id, lease_token, kind, payload, file
 
 @dataclass(frozen=True)
 class Intent:
-    """A publish that began: written right before the click, closed by the completion."""
+    """A publish that began: written right before the click, closed by the completion.
+    `head`: where the platform's recent posts carry no dates, the fingerprints of the newest
+    ones listed before the click (runner.engine.recent_order), so that a check after a crash
+    or on a retry can place a match against them; None: not recorded. `at`: when it was
+    written (this device's clock)."""
 
     job_id: str
     run_id: str
@@ -91,6 +96,8 @@ class Intent:
     platform: str
     account: str
     text: str
+    head: tuple[str, ...] | None = None
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,16 @@ class DeadItem:
     job_id: str
     kind: str
     error: str
+
+
+def _head(raw: str | None) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return tuple(str(v) for v in value) if isinstance(value, list) else None
 
 
 class Outbox:
@@ -116,6 +133,9 @@ class Outbox:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(intents)")}
+        if "head" not in columns:  # a journal written before heads were recorded
+            self.db.execute("ALTER TABLE intents ADD COLUMN head TEXT")
         self._changed = asyncio.Event()
         self._delivered = asyncio.Condition()
         self.on_events_reply: Callable[[str, s.EventsResponse], Awaitable[None]] | None = None
@@ -183,18 +203,29 @@ class Outbox:
                             (key.job_id,))
 
     def write_intent(self, intent: Intent) -> None:
+        """One row per job: the latest attempt's, with its head, in the same write."""
+        head = None if intent.head is None else json.dumps(list(intent.head))
         self.db.execute(
-            "INSERT OR REPLACE INTO intents VALUES (?, ?, ?, ?, ?, ?, 'publishing', ?)",
+            "INSERT OR REPLACE INTO intents (job_id, run_id, lease_token, platform, account,"
+            " text, state, at, head) VALUES (?, ?, ?, ?, ?, ?, 'publishing', ?, ?)",
             (intent.job_id, intent.run_id, intent.lease_token, intent.platform,
-             intent.account, intent.text, time.time()),
+             intent.account, intent.text, intent.at or time.time(), head),
         )
 
     def open_intents(self) -> list[Intent]:
         """Publishes that started and never completed: the daemon died in between."""
         rows = self.db.execute(
-            "SELECT job_id, run_id, lease_token, platform, account, text FROM intents "
-            "WHERE state = 'publishing'").fetchall()
-        return [Intent(*row) for row in rows]
+            "SELECT job_id, run_id, lease_token, platform, account, text, head, at "
+            "FROM intents WHERE state = 'publishing'").fetchall()
+        return [Intent(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+                       head=_head(r[6]), at=float(r[7])) for r in rows]
+
+    def intent_head(self, job_id: str) -> tuple[str, ...] | None:
+        """The head recorded before this job's latest publish click on this device (open or
+        closed intent); None when none was recorded here."""
+        row = self.db.execute("SELECT head FROM intents WHERE job_id = ?",
+                              (job_id,)).fetchone()
+        return _head(row[0]) if row else None
 
     def pending(self, job_id: str | None = None) -> int:
         if job_id is None:

@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from common.errors import BrowserError, DefinitionError
@@ -133,9 +134,11 @@ class Readiness:
         engine = parts.engine(platform, parts.options(intent.platform), None)
         work = parts.work_dir / f"intent-{intent.job_id}"
         try:
-            settled = await verify_first(engine, channel, page,
-                                         Post(intent.text, (), intent.account), work,
-                                         platform.name)
+            # The click came after the intent was written: an older post with this text,
+            # dated before it or listed at or below the head recorded then, is not this one.
+            since = datetime.fromtimestamp(intent.at, timezone.utc) if intent.at else None
+            post = Post(intent.text, (), intent.account, not_before=since, head=intent.head)
+            settled = await verify_first(engine, channel, page, post, work, platform.name)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if not settled:

@@ -68,6 +68,11 @@ class Engine:
     async def check_recent_posts(self, page: Page, post: Post, out_dir: Path) -> RecentCheck:
         return await self._run(page, post, out_dir).recent_posts()
 
+    async def record_head(self, page: Page, post: Post, out_dir: Path) -> tuple[str, ...] | None:
+        """Before publishing where the recent posts carry no dates: what the newest ones are
+        (runner.engine.recent_order), for a retry to place its match against."""
+        return await self._run(page, post, out_dir).read_head()
+
 
 __all__ = ["CanaryOutcome", "Engine", "EngineHooks", "EngineOptions", "Post", "RecentCheck",
            "glob_to_regex"]

@@ -52,6 +52,13 @@ class PlaybookHeader(BaseModel):
         description="false when the check can miss a live post (e.g. no captions shown): "
         "then 'not found' is treated as 'cannot tell' and nothing is published again",
     )
+    recent_posts_order: Literal["dated", "newest_first"] = Field(
+        default="dated",
+        description="how a retry tells this job's post from an older one with its text: "
+        "'dated' by the <time datetime> the platform shows on it; 'newest_first' where the "
+        "list shows no dates but lists newest first: only a post above the list's head as "
+        "recorded before the publish click can match (runner.engine.recent_order)",
+    )
 
     @field_validator("default_timeout", "publish_timeout", mode="before")
     @classmethod

@@ -20,6 +20,9 @@ class Post:
     # before `not_before`, or whose URL is in `claimed_urls` (another job's), is not this one.
     not_before: datetime | None = None
     claimed_urls: frozenset[str] = frozenset()
+    # Where the list has no dates (`recent_posts_order: newest_first`): the fingerprints of
+    # the newest posts listed before the earlier attempt's publish click; None: unknown.
+    head: tuple[str, ...] | None = None
 
     def values(self) -> dict[str, Any]:
         """`post.*` in templates and `when:` conditions."""

@@ -74,6 +74,10 @@ class Run:
                                  static_page=options.static_page, on_proof=hooks.on_proof)
         self.seq = 0
         self.phase = ""
+        # Recording the head of a dateless recent-posts list (runner.engine.recent_order):
+        # find_post then only reads the newest fingerprints into `recorded_head`.
+        self.head_mode = False
+        self.recorded_head: tuple[str, ...] | None = None
         base_url = (options.base_url or header.base_url).rstrip("/")
         self.values: dict[str, Any] = {
             "post": post.values(),
@@ -176,6 +180,25 @@ class Run:
                                "that a post is absent", steps=self.result.steps)
         return RecentCheck(found, post_url=self.result.post_url,
                            proof=self.result.proof("after_publish"), steps=self.result.steps)
+
+    async def read_head(self) -> tuple[str, ...] | None:
+        """The newest posts' fingerprints, newest first, read with the `recent_posts` steps
+        before a publish (for `recent_posts_order: newest_first`); None when the list could
+        not be read (a retry then cannot place a match: inconclusive)."""
+        steps_ = self.platform.playbook.recent_posts
+        if not steps_:
+            return None
+        self.phase = "recent_posts"
+        self.head_mode = True
+        try:
+            with log_context(platform=self.platform.name, phase="recent_posts"):
+                await self._steps("recent_posts", steps_)
+        except StepError as exc:
+            log.warning("could not record the newest posts before publishing: %s", exc)
+            return None
+        finally:
+            self.head_mode = False
+        return self.recorded_head
 
     async def discard(self) -> RecentCheck:
         """Leave the composer without publishing: the playbook's `discard` steps, under the

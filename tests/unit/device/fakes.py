@@ -254,6 +254,10 @@ class ScriptedEngine:
         self.holding = asyncio.Event()
         self.release_hold = asyncio.Event()
         self.platforms: list[Platform] = []  # the definitions each run was given
+        # Dateless platforms (recent_posts_order: newest_first): the head `record_head`
+        # reads, and the posts each recent-posts check was given.
+        self.head: tuple[str, ...] | None = ("text:newest", "text:next", "text:third")
+        self.checked: list[Post] = []
 
     def __call__(self, platform: Platform, options: EngineOptions,
                  hooks: EngineHooks | None) -> ScriptedEngine.Bound:
@@ -290,8 +294,14 @@ class ScriptedEngine:
                              post_url=script.post_url if script.status is RunStatus.SUCCEEDED
                              else None, reached_publish=True)
 
+        async def record_head(self, page: Any, post: Post,
+                              out_dir: Path) -> tuple[str, ...] | None:
+            self.owner.reached.append("record_head")
+            return self.owner.head
+
         async def check_recent_posts(self, page: Any, post: Post,
                                      out_dir: Path) -> RecentCheck:
+            self.owner.checked.append(post)
             found = post.text in self.owner.clicked + self.owner.live
             return RecentCheck(found, post_url="http://sandbox.test/p/1" if found else None)
 
