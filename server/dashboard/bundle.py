@@ -25,6 +25,9 @@ def _log_text(run: s.Run) -> str:
     lines = [f"run {run.id} attempt {run.attempt} device {run.device_id} status {run.status.value}"
              f" started {run.started_at.isoformat()} ended "
              f"{run.ended_at.isoformat() if run.ended_at else '-'}"]
+    if run.definitions_hash:
+        version = f"version {run.definitions_version}" if run.definitions_version else "local"
+        lines.append(f"definitions {version} {run.definitions_hash}")
     if run.error_message:
         lines.append(f"error {run.error_code or ''}: {run.error_message}")
     for e in run.logs:
@@ -74,7 +77,9 @@ def build(
             "runs": [{"id": r.id, "attempt": r.attempt, "deviceId": r.device_id,
                       "status": r.status.value, "startedAt": r.started_at.isoformat(),
                       "endedAt": r.ended_at.isoformat() if r.ended_at else None,
-                      "error": r.error_message, "proofs": [p.kind.value for p in r.proofs]}
+                      "error": r.error_message, "proofs": [p.kind.value for p in r.proofs],
+                      "definitionsVersion": r.definitions_version,
+                      "definitionsHash": r.definitions_hash}
                      for r in job.runs],
             "missingProofFiles": missing,
             "bundledAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -63,6 +63,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "verify_first": ("Verify before publishing again", "تحقق قبل إعادة النشر"),
     "runs": ("Runs", "المحاولات المنفذة"),
     "run": ("Run", "تنفيذ"),
+    "definitions": ("Definitions", "التعريفات"),
+    "definitions_local": ("the device's own", "الخاصة بالجهاز"),
     "logs": ("Step log", "سجل الخطوات"),
     "proofs": ("Proofs", "الإثباتات"),
     "no_proofs": ("No proof was uploaded for this run.", "لم يُرفع أي إثبات لهذا التنفيذ."),

@@ -232,3 +232,35 @@ def test_a_run_records_the_definitions_it_ran_with(server: Running) -> None:
     bad = device.http.post(f"/api/publishing/jobs/{got['job']['id']}/start", json={
         "leaseToken": got["leaseToken"], "definitionsHash": "md5:x"})
     assert bad.status_code == 422
+
+
+def test_the_job_page_and_the_bundle_show_the_run_definitions(server: Running) -> None:
+    import io
+    import zipfile
+
+    from tests.integration.server.conftest import OPERATOR
+
+    digest = "sha256:" + "ef" * 32
+    device = server.device()
+    server.post()
+    job = device.claim(["x"], wait=5)
+    assert job is not None
+    job_id = job["job"]["id"]
+    device.http.post(f"/api/publishing/jobs/{job_id}/start", json={
+        "leaseToken": job["leaseToken"], "definitionsVersion": 5, "definitionsHash": digest})
+    app = "/app/publishing"
+    with httpx.Client(base_url=server.url, timeout=30) as web:
+        signed = web.post(f"{app}/login", data={"token": OPERATOR, "next": f"{app}/jobs"},
+                          headers={"Origin": server.url})
+        assert signed.status_code == 303
+        page = web.get(f"{app}/jobs/{job_id}")
+        arabic = web.get(f"{app}/jobs/{job_id}", headers={"Accept-Language": "ar"})
+        bundle = web.get(f"{app}/jobs/{job_id}/bundle.zip")
+    assert 'data-definitions-version="5"' in page.text and "v5</bdi>" in page.text
+    assert digest[:19] in page.text and "Definitions" in page.text
+    assert "التعريفات" in arabic.text and "الخاصة بالجهاز" not in arabic.text
+    archive = zipfile.ZipFile(io.BytesIO(bundle.content))
+    (run,) = json.loads(archive.read("summary.json"))["runs"]
+    assert (run["definitionsVersion"], run["definitionsHash"]) == (5, digest)
+    logs = next(n for n in archive.namelist() if n.endswith("logs.txt"))
+    assert f"definitions version 5 {digest}" in archive.read(logs).decode()
