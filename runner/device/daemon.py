@@ -47,6 +47,7 @@ from runner.device.definitions_sync import DefinitionsSync
 from runner.device.faults import Faults
 from runner.device.job_runner import EngineFactory, JobOutcome, JobParts, JobRunner
 from runner.device.outbox import Outbox
+from runner.device.reachability import Reachability, WatchedTransport
 from runner.device.readiness import DaemonProfiles, Readiness
 from runner.device.settings import Account, DaemonSettings
 from runner.device.status import StatusLine
@@ -110,11 +111,14 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.aborting = asyncio.Event()
         self.status = StatusLine()
-        self.client: ServerClient = ServerClient(server_url, transport=transport)
+        # Every attempt of both clients tells the status line whether the server answers.
+        self.reachability = Reachability(self.status.server_unreachable)
+        self.client: ServerClient = ServerClient(
+            server_url, transport=WatchedTransport(self.reachability, transport))
         # The outbox retries forever on its own; each of its calls gives up quickly, so it
         # notices (and says) when the server is away.
         self.sender_client = ServerClient(
-            server_url, transport=transport,
+            server_url, transport=WatchedTransport(self.reachability, transport),
             retry=RetryPolicy(budget=SENDER_BUDGET_S, result_budget=SENDER_BUDGET_S))
         self.profiles: DaemonProfiles
         # Which definitions a job starts with, following the server's versions.
@@ -271,7 +275,8 @@ class Daemon:
                 raise ConfigError("this device cannot register: " + "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                     for e in exc.errors())) from exc
-            async with ServerClient(self.server_url, transport=self.transport) as anon:
+            async with ServerClient(self.server_url, transport=WatchedTransport(
+                    self.reachability, self.transport)) as anon:
                 reply = await anon.register(self.enroll_token, request)
             found = identity.Identity(self.server_url, reply.device_id, reply.device_token)
             identity.save(path, found)

@@ -1,9 +1,11 @@
-"""The live terminal status line: waiting, claimed job, platform, phase, last result."""
+"""The live terminal status line: the server's reachability, waiting, claimed job,
+platform, phase, last result."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from typing import TextIO
 
 from common.logs import after_each_terminal_line
@@ -16,15 +18,26 @@ class StatusLine:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
         self.fields = {"state": "starting", "platform": "", "phase": "", "last": ""}
+        self.unreachable_since: datetime | None = None
         self._dirty = True
 
     def update(self, **fields: str) -> None:
         self.fields.update(fields)
         self._dirty = True
 
+    def server_unreachable(self, since: datetime | None) -> None:
+        """Since when the server has not answered (None: it answers again)."""
+        self.unreachable_since = since
+        self._dirty = True
+
     def render(self) -> str:
         f = self.fields
-        parts = [f["state"]]
+        parts = []
+        if self.unreachable_since is not None:
+            # First: while the server is away, nothing else on the line moves.
+            parts.append(f"server unreachable since "
+                         f"{self.unreachable_since.strftime('%H:%M:%S')}, retrying")
+        parts.append(f["state"])
         if f["platform"] and f["state"].startswith("job"):
             parts.append(f["platform"])
         if f["phase"]:
