@@ -152,7 +152,7 @@ def _retime(db: str, start: float, rate: float | None) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def _servers(db: str, data: Path, replicas: int) -> Iterator[list[str]]:
+def _servers(db: str, data: Path, replicas: int) -> Iterator[tuple[list[str], list[int]]]:
     procs, urls = [], []
     for _ in range(replicas):
         port = _free_port()
@@ -172,7 +172,7 @@ def _servers(db: str, data: Path, replicas: int) -> Iterator[list[str]]:
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-        yield urls
+        yield urls, [p.pid for p in procs]
     finally:
         for proc in procs:
             proc.terminate()
@@ -180,61 +180,240 @@ def _servers(db: str, data: Path, replicas: int) -> Iterator[list[str]]:
             proc.wait(timeout=30)
 
 
-async def _register(http: httpx.AsyncClient, name: str, platform: str) -> str:
-    r = await http.post("/api/devices/register", json={"name": name, "platforms": [platform]},
-                        headers={"Authorization": f"Bearer {ENROLL}"})
+def _register(url: str, name: str, platform: str) -> str:
+    r = httpx.post(f"{url}/api/devices/register", json={"name": name, "platforms": [platform]},
+                   headers={"Authorization": f"Bearer {ENROLL}"}, timeout=30)
     r.raise_for_status()
     return str(r.json()["deviceToken"])
 
 
+class _Conn:
+    """One device's keep-alive HTTP/1.1 connection, written by hand: the simulated devices
+    share the server's cores, so each request should cost the client as little as it can
+    (httpx spends several times the server's own time per request)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        hostport = url.split("://", 1)[1]
+        self.host, _, port = hostport.partition(":")
+        self.port = int(port)
+        self.head = (f"POST /api/publishing/jobs/claim HTTP/1.1\r\nHost: {hostport}\r\n"
+                     f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                     "Content-Length: ").encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        sock = self.writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    async def claim(self, body: bytes) -> tuple[int, bytes]:
+        for attempt in (1, 2):  # the server closes a connection idle past its keep-alive
+            if self.writer is None:
+                await self._open()
+            assert self.reader is not None and self.writer is not None
+            try:
+                self.writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+                head = await self.reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer.close()
+                self.writer = None
+                if attempt == 2:
+                    raise
+                continue
+            status = int(head[9:12])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            return status, await self.reader.readexactly(length) if length else b""
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def _device(
-    http: httpx.AsyncClient, token: str, platform: str, wait: float, period: float,
-    claims: list[tuple[str, float]], done: asyncio.Event, offset: float,
+    conn: _Conn, platform: str, wait: float, period: float, claims: list[tuple[str, float]],
+    offset: float,
 ) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
+    body = json.dumps({"platforms": [platform], "waitSec": wait}).encode()
     await asyncio.sleep(offset)
-    while not done.is_set():
+    while True:
         started = time.monotonic()
-        r = await http.post("/api/publishing/jobs/claim", headers=headers,
-                            json={"platforms": [platform], "waitSec": wait})
-        if r.status_code == 200:
-            claims.append((r.json()["job"]["id"], time.time()))
-        elif r.status_code != 204:
-            raise RuntimeError(f"claim failed: {r.status_code} {r.text}")
+        status, reply = await conn.claim(body)
+        if status == 200:
+            claims.append((json.loads(reply)["job"]["id"], time.time()))
+        elif status != 204:
+            raise RuntimeError(f"claim failed: {status} {reply[:300]!r}")
         if period:
             await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))
 
 
-async def _phase(
-    urls: list[str], platform: str, due: dict[str, float] | Callable[[], dict[str, float]], *,
-    devices: int, wait: float, period: float, after_due: float,
-) -> tuple[dict[str, float], list[tuple[str, float]]]:
-    """One client per device, as real devices have; devices round-robin over replicas.
-    `due` may be a function called once every device is registered (it sets the due times
-    then, so server start-up and registration never count as latency)."""
-    claims: list[tuple[str, float]] = []
-    done = asyncio.Event()
-    clients = [httpx.AsyncClient(base_url=urls[i % len(urls)], timeout=60,
-                                 transport=httpx.AsyncHTTPTransport(socket_options=NODELAY))
-               for i in range(devices)]
-    try:
-        tokens = [await _register(c, f"{platform}-{i}", platform) for i, c in enumerate(clients)]
-        if callable(due):
-            due = due()
-        deadline = max(due.values()) + after_due
-        tasks = [asyncio.create_task(_device(c, t, platform, wait, period, claims, done,
+def _client(
+    devices: list[tuple[str, str]], platform: str, wait: float, period: float,
+    out: Any, stop: Any,
+) -> None:
+    """One client process: its share of the devices; claims go to the parent in batches,
+    then this process's CPU seconds."""
+
+    async def run() -> None:
+        claims: list[tuple[str, float]] = []
+        conns = [_Conn(url, token) for url, token in devices]
+        tasks = [asyncio.create_task(_device(c, platform, wait, period, claims,
                                              offset=random.uniform(0, period)))
-                 for c, t in zip(clients, tokens, strict=True)]
-        while len({c[0] for c in claims}) < len(due) and time.time() < deadline:
-            await asyncio.sleep(0.05)  # a progress check, not a wait for one event
-        done.set()
-        await asyncio.wait(tasks, timeout=35)
+                 for c in conns]
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+            failed = [t for t in tasks if t.done() and t.exception() is not None]
+            if failed:
+                out.put(("error", repr(failed[0].exception())))
+                break
+            if claims:
+                out.put(("claims", claims[:]))
+                claims.clear()
         for task in tasks:
             task.cancel()
-    finally:
-        for client in clients:
-            await client.aclose()
-    return due, claims
+        await asyncio.gather(*tasks, return_exceptions=True)
+        out.put(("claims", claims))
+        for c in conns:
+            c.close()
+
+    cpu = time.process_time()
+    asyncio.run(run())
+    out.put(("cpu", time.process_time() - cpu))
+
+
+def _busy() -> tuple[float, float]:
+    """The machine's (busy, total) CPU seconds so far, from /proc/stat (all processes)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """User + system CPU seconds these processes used so far (Linux /proc)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (float(stat[11]) + float(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _backends(db: str) -> list[int]:
+    """The PostgreSQL server processes serving this database now (the replicas' pools), to
+    count the database's CPU per claim; none for SQLite (it runs inside the server)."""
+    if not db.startswith("postgresql://"):
+        return []
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        return [int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()").fetchall()]
+
+
+def _xacts(db: str) -> int:
+    """Transactions committed in this database so far (PostgreSQL), 0 for SQLite."""
+    if not db.startswith("postgresql://"):
+        return 0
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute("SELECT xact_commit FROM pg_stat_database"
+                           " WHERE datname = current_database()").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _phase(
+    urls: list[str], platform: str, due: dict[str, float] | Callable[[], dict[str, float]], *,
+    devices: int, wait: float, period: float, after_due: float, procs: int,
+    server_pids: list[int], db: str,
+) -> tuple[dict[str, float], list[tuple[str, float]], dict[str, Any]]:
+    """One connection per device, as real devices have; devices round-robin over replicas
+    and are spread over `procs` client processes. `due` may be a function called once every
+    device is registered (it sets the due times then, so server start-up and registration
+    never count as latency). Also returns the CPU shares of the phase."""
+    import multiprocessing
+
+    tokens = [(urls[i % len(urls)], _register(urls[i % len(urls)], f"{platform}-{i}", platform))
+              for i in range(devices)]
+    ctx = multiprocessing.get_context("fork")
+    out, stop = ctx.Queue(), ctx.Event()
+    procs = max(1, min(procs, devices))
+    workers = [ctx.Process(target=_client, args=(tokens[k::procs], platform, wait, period,
+                                                 out, stop), daemon=True)
+               for k in range(procs)]
+    for w in workers:
+        w.start()
+    if callable(due):
+        due = due()
+    deadline = max(due.values()) + after_due
+    claims: list[tuple[str, float]] = []
+    claimed: set[str] = set()
+    client_cpu, ended = 0.0, 0
+
+    def drain(timeout: float) -> None:
+        nonlocal client_cpu, ended
+        import queue
+
+        try:
+            kind, value = out.get(timeout=timeout)
+        except queue.Empty:
+            return
+        if kind == "claims":
+            claims.extend(value)
+            claimed.update(j for j, _ in value)
+        elif kind == "cpu":
+            client_cpu += value
+            ended += 1
+        else:
+            stop.set()
+            raise RuntimeError(f"a simulated device failed: {value}")
+
+    while time.time() < min(due.values()):
+        drain(0.01)  # the CPU shares count from the first due time
+    busy0, total0, server0, wall0 = *_busy(), _cpu_of(server_pids), time.monotonic()
+    pg_before = {pid: _cpu_of([pid]) for pid in _backends(db)}
+    xacts0 = _xacts(db)
+    while len(claimed) < len(due) and time.time() < deadline:
+        drain(0.05)
+    busy1, total1, server1, wall1 = *_busy(), _cpu_of(server_pids), time.monotonic()
+    pg_cpu = sum(_cpu_of([pid]) - pg_before.get(pid, 0.0) for pid in _backends(db))
+    if xacts0:
+        time.sleep(1.0)  # backends report their counts about once a second
+    xacts = _xacts(db) - xacts0
+    stop.set()
+    while ended < procs:
+        drain(35)
+        if not any(w.is_alive() for w in workers) and out.empty():
+            break
+    for w in workers:
+        w.join(timeout=5)
+    cores = os.cpu_count() or 1
+    wall = max(wall1 - wall0, 1e-9)
+    n = max(len(claims), 1)
+    per_claim = {"server": round((server1 - server0) * 1000 / n, 3),
+                 "postgresql": round(pg_cpu * 1000 / n, 3),
+                 "client": round(client_cpu * 1000 / n, 3)}
+    shares = {
+        "cores": cores,
+        "machine_busy_share": round((busy1 - busy0) / max(total1 - total0, 1e-9), 3),
+        "server_cpu_share": round((server1 - server0) / (wall * cores), 3),
+        "client_cpu_share": round(client_cpu / (wall * cores), 3),
+        # CPU milliseconds one claim costs each part (whatever else the machine runs), and
+        # the claims a second these cores could give if nothing else ran.
+        "cpu_ms_per_claim": per_claim,
+        "cpu_bound_claims_per_s": round(cores * 1000 / max(sum(per_claim.values()), 1e-6), 1),
+    }
+    if db.startswith("postgresql://"):  # statements and transactions (the stats lag ~0.5 s)
+        shares["pg_xacts_per_claim"] = round(xacts / n, 2)
+    return due, claims, shares
 
 
 def _nudge(url: str) -> None:
@@ -302,28 +481,32 @@ def _database(backend: str, pg_url: str | None, folder: Path) -> str:
 
 
 def _run_load(backend: str, pg_url: str | None, replicas: int, devices: int, jobs: int,
-              rate: float | None, *, baseline: tuple[int, float] | None) -> dict[str, Any]:
+              rate: float | None, *, baseline: tuple[int, float] | None,
+              procs: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="claims-bench-"))
     db = _database(backend, pg_url, folder)
     _seed(db, "x", jobs)
     out: dict[str, Any] = {"backend": backend, "replicas": replicas, "devices": devices,
                            "jobs": jobs}
-    with _servers(db, folder / "data", replicas) as urls:
+    with _servers(db, folder / "data", replicas) as (urls, pids):
 
         def come_due() -> dict[str, float]:
             times = _retime(db, time.time() + 2.0, rate)
             _nudge(urls[0])
             return times
 
-        due, claims = asyncio.run(_phase(urls, "x", come_due, devices=devices, wait=30,
-                                         period=0, after_due=60))
+        due, claims, shares = _phase(urls, "x", come_due, devices=devices, wait=30,
+                                     period=0, after_due=60, procs=procs, server_pids=pids,
+                                     db=db)
         out.update(_figures(due, claims))
+        out.update(shares)
         if baseline is not None:
             count, base_rate = baseline
             start = time.time() + 3.0
             base_due = asyncio.run(_schedule(urls[0], "baseline", count, start, base_rate))
-            base_due, polled = asyncio.run(_phase(urls, "baseline", base_due, devices=devices,
-                                                  wait=0, period=POLL_EVERY, after_due=60))
+            base_due, polled, _ = _phase(urls, "baseline", base_due, devices=devices,
+                                         wait=0, period=POLL_EVERY, after_due=60,
+                                         procs=procs, server_pids=pids, db=db)
             base = _figures(base_due, polled)
             out.update({
                 "baseline_jobs": count, "baseline_due_rate_per_s": base_rate,
@@ -423,6 +606,8 @@ def main() -> None:
                         help="finished jobs in the table at each growth step")
     parser.add_argument("--baseline-jobs", type=int, default=100)
     parser.add_argument("--baseline-rate", type=float, default=10.0)
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="processes the simulated devices are spread over")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.replicas < 1 or (args.replicas > 1 and args.backend == "sqlite"):
@@ -442,18 +627,20 @@ def main() -> None:
         elif args.burst:
             result = {"mode": "burst", **_run_load(
                 args.backend, pg_url, args.replicas, args.devices, args.burst, None,
-                baseline=None)}
+                baseline=None, procs=args.client_procs)}
         else:
             result = {"mode": "steady", "due_rate_per_s": args.rate, **_run_load(
                 args.backend, pg_url, args.replicas, args.devices, args.jobs, args.rate,
                 baseline=(args.baseline_jobs, args.baseline_rate)
-                if args.backend == "sqlite" else None)}
+                if args.backend == "sqlite" else None, procs=args.client_procs)}
             if args.backend == "postgresql":  # the same workload on SQLite, for comparison
                 lite = _run_load("sqlite", None, 1, args.devices, args.jobs, args.rate,
-                                 baseline=None)
+                                 baseline=None, procs=args.client_procs)
                 result.update({f"sqlite_{k}": v for k, v in lite.items()
                                if k in ("claims_per_s", "latency_p50_ms", "latency_p99_ms",
-                                        "double_claims", "claimed")})
+                                        "double_claims", "claimed", "server_cpu_share",
+                                        "client_cpu_share", "machine_busy_share",
+                                        "cpu_ms_per_claim", "cpu_bound_claims_per_s")})
     if args.json:
         print(json.dumps(result))
     else:

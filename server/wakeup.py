@@ -7,9 +7,11 @@ runs wakes the armed listener, and the claim looks again instead of waiting, so 
 notification slips through the gap. Each job that comes due wakes at most one matching
 listener (not the whole herd); the claim query, not the wake-up, decides who gets which job,
 and a claim that leaves with a wake-up it did not act on hands it on. Jobs scheduled in the
-future are announced by one timer set to the earliest due time, re-armed after it fires and
-whenever something is scheduled (those two small reads stay on the loop: the timer's horizon
-must move in order).
+future are announced by one timer: it reads the jobs due in the next `LOOKAHEAD` seconds in
+one look (at most `AHEAD_LIMIT`), then fires at each one's due time from memory, so jobs
+coming due at a steady rate cost one read a `LOOKAHEAD`, not two reads a job. Anything
+scheduled re-arms it (the stretch read is dropped, the next fire reads afresh); those small
+reads stay on the loop, since the timer's horizon must move in order.
 
 Across replicas (a `Shared` store, i.e. PostgreSQL): another process's change arrives as a
 LISTEN/NOTIFY callback; this process then looks at the database once (due jobs → waiters,
@@ -21,6 +23,7 @@ notification costs at most that long, never a missed job.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +35,8 @@ from server.store import Shared, Store
 __all__ = ["FALLBACK_POLL", "Listener", "Matcher", "Wakeup", "matcher"]
 
 FALLBACK_POLL = 1.0  # seconds between looks at the database while claims wait (Shared only)
+LOOKAHEAD = 1.0  # seconds of coming due times the timer reads in one look
+AHEAD_LIMIT = 5000  # at most this many of them (a stretch denser than that is read in parts)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,9 @@ class Wakeup:
         self._waiters: list[_Waiter] = []
         self._timer: asyncio.TimerHandle | None = None
         self._horizon = clock()  # jobs due up to here have been announced
+        # Read ahead: every QUEUED job due in (horizon, ahead_until], earliest first.
+        self._ahead: collections.deque[tuple[float, s.Target]] = collections.deque()
+        self._ahead_until: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -136,28 +144,67 @@ class Wakeup:
             self._loop.call_soon_threadsafe(self.notify, targets)
 
     def rearm(self) -> None:
-        """Set the timer to the earliest QUEUED job not yet announced."""
+        """Set the timer to the earliest QUEUED job not yet announced (forgetting the stretch
+        read ahead: something was scheduled or changed)."""
         if self._loop is None or self._closed:
             return
+        self._ahead.clear()
+        self._ahead_until = None
+        self._set_timer(self._store.next_due_after(self._horizon))
+
+    def _set_timer(self, due: float | None) -> None:
+        assert self._loop is not None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        due = self._store.next_due_after(self._horizon)
         if due is not None:
             delay = max(0.0, due - self._clock())
             self._timer = self._loop.call_later(delay, self._fire)
 
     def _fire(self) -> None:
         self._timer = None
+        if self._closed:
+            return
         now = self._clock()
         try:
-            targets = self._store.due_targets(self._horizon, now)
+            if self._ahead_until is None or now > self._ahead_until:
+                self._read_ahead(now)
         except Exception:  # the store failing must not kill the timer for good
             log.exception("wake-up timer could not read due jobs", extra={"action": "wakeup"})
-            targets = []
-        self._horizon = now
+            self._ahead.clear()
+            self._ahead_until = None
+        targets = []
+        while self._ahead and self._ahead[0][0] <= now:
+            targets.append(self._ahead.popleft()[1])
+        # Up to the stretch read (a cut stretch may end before now: the rest comes next).
+        self._horizon = max(self._horizon, now if self._ahead_until is None
+                            else min(now, self._ahead_until))
         self.notify(targets)
-        self.rearm()
+        try:
+            if self._ahead:
+                self._set_timer(self._ahead[0][0])
+            elif self._ahead_until is not None:
+                self._set_timer(self._store.next_due_after(self._ahead_until))
+            else:
+                self._set_timer(self._store.next_due_after(self._horizon))
+        except Exception:
+            log.exception("wake-up timer could not read due jobs", extra={"action": "wakeup"})
+
+    def _read_ahead(self, now: float) -> None:
+        """Read the jobs due in (horizon, now + LOOKAHEAD]. A stretch cut at `AHEAD_LIMIT`
+        ends before its last due time (whose jobs may be cut off), unless every job in it is
+        due at that one time (a burst: more wake-ups than that find no waiter anyway)."""
+        until = now + LOOKAHEAD
+        rows = self._store.due_times(self._horizon, until, AHEAD_LIMIT)
+        if len(rows) >= AHEAD_LIMIT:
+            last = rows[-1][0]
+            kept = [r for r in rows if r[0] < last]
+            if kept:
+                rows, until = kept, kept[-1][0]
+            else:
+                until = last
+        self._ahead = collections.deque(rows)
+        self._ahead_until = until
 
     # --- across replicas (Shared stores) ---------------------------------------------------
 

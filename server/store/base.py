@@ -165,6 +165,9 @@ class Store(abc.ABC):
     def next_due_after(self, after: float) -> float | None: ...
     @abc.abstractmethod
     def due_targets(self, after: float, upto: float) -> list[s.Target]: ...
+    @abc.abstractmethod
+    def due_times(self, after: float, upto: float, limit: int) -> list[tuple[float, s.Target]]:
+        ...
 
     # definitions versions (sqlite_definitions)
     @abc.abstractmethod

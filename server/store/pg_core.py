@@ -121,7 +121,9 @@ class PgCore(SqliteCore):
         self.clock = clock
         self._pool: ConnectionPool[psycopg.Connection[PgRow]] = ConnectionPool(
             url, min_size=1, max_size=max_connections, open=True, name="publish-runner",
-            kwargs={"row_factory": _rows, "autocommit": False},
+            # Autocommit: a store method that is one statement (the claim) is its own
+            # transaction, without a BEGIN and a COMMIT round trip; `_tx` opens one explicitly.
+            kwargs={"row_factory": _rows, "autocommit": True},
         )
         try:
             self._pool.wait(timeout=CONNECT_TIMEOUT)
@@ -148,6 +150,14 @@ class PgCore(SqliteCore):
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._pool.connection() as conn, conn.transaction():
             yield _as_sqlite(PgDb(conn, writing=False))
+
+    @contextlib.contextmanager
+    def _statement(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one statement that is a transaction by itself (autocommit): one
+        round trip where `_tx` takes three. Only for a single statement: two would be two
+        transactions."""
+        with self._pool.connection() as conn:
+            yield _as_sqlite(PgDb(conn, writing=True))
 
     # --- the locking rules (module docstring) --------------------------------------------
 

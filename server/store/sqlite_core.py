@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -164,14 +164,18 @@ class SqliteCore:
         )
 
     def _post(self, db: sqlite3.Connection, r: Row) -> s.Post:
-        warnings = list(json.loads(r["warnings"]))
-        for j in db.execute(
+        return self._post_of(r, db.execute(
             "SELECT id, platform, account FROM publishing_jobs"
             " WHERE post_id = ? AND status = 'NEEDS_LOGIN'",
             (r["id"],),
-        ):
+        ))
+
+    def _post_of(self, r: Any, needs_login: Iterable[Any]) -> s.Post:
+        """The post from its row and its NEEDS_LOGIN jobs' (id, platform, account)."""
+        warnings = list(json.loads(r["warnings"]))
+        for job_id, platform, account in needs_login:
             warnings.append(
-                f"job {j['id']} needs login on {j['platform']}/{j['account']}:"
+                f"job {job_id} needs login on {platform}/{account}:"
                 " log in on the device, then check login"
             )
         return s.Post(

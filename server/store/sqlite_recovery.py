@@ -135,6 +135,19 @@ class SqliteRecovery(SqliteCore):
             ).fetchone()[0]
         return None if value is None else float(value)
 
+    def due_times(
+        self, after: float, upto: float, limit: int
+    ) -> list[tuple[float, s.Target]]:
+        """QUEUED jobs due in (after, upto], earliest first, at most `limit`: when to wake
+        whom (the wake-up timer reads a stretch ahead in one look, on the queued index)."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT scheduled_at, platform, account FROM publishing_jobs"
+                " WHERE status = 'QUEUED' AND scheduled_at > ? AND scheduled_at <= ?"
+                " ORDER BY scheduled_at LIMIT ?", (after, upto, limit),
+            ).fetchall()
+        return [(float(r[0]), s.Target(platform=r[1], account=r[2])) for r in rows]
+
     def due_targets(self, after: float, upto: float) -> list[s.Target]:
         """Targets of QUEUED jobs that came due in (after, upto]: who to wake up."""
         with self._read() as db:
