@@ -66,9 +66,11 @@ def _relog(ctx: click.Context, param: click.Parameter, value: str | None) -> Non
 def _log_options() -> list[click.Option]:
     return [
         click.Option(["--log-level"], type=LOG_LEVEL, default=None, expose_value=False,
-                     callback=_relog, help="As before the command."),
+                     callback=_relog, help="As before the command [default: INFO, or "
+                     "PUBLISH_RUNNER_LOG_LEVEL]."),
         click.Option(["--log-format"], type=click.Choice(["text", "json"]), default=None,
-                     expose_value=False, callback=_relog, help="As before the command."),
+                     expose_value=False, callback=_relog, help="As before the command "
+                     "[default: text, or PUBLISH_RUNNER_LOG_FORMAT]."),
     ]
 
 
