@@ -47,7 +47,7 @@ def _token(path: str, device_token: str) -> str:
     if path.endswith("/register"):
         return ENROLL
     device = path.startswith("/api/publishing/jobs/{") or path.endswith(
-        ("/heartbeat", "/login-status"))
+        ("/heartbeat", "/login-status", "/canary-proofs", "/canary-results", "/next-due"))
     return device_token if device else OPERATOR
 
 
