@@ -24,7 +24,7 @@ __all__ = ["TABLES", "copy_sqlite_to_postgres"]
 # Foreign-key order. `dashboard_sessions` is left out: sign-ins do not move between servers.
 TABLES = ["posts", "assets", "publishing_jobs", "publishing_runs", "run_events", "run_proofs",
           "run_snapshots", "devices", "device_logins", "audit_log", "canary_results",
-          "canary_proofs"]
+          "canary_proofs", "definitions_versions", "definitions_current"]
 _IDENTITIES = [("publishing_jobs", "rowid"), ("audit_log", "id")]
 
 

@@ -264,3 +264,35 @@ def test_the_job_page_and_the_bundle_show_the_run_definitions(server: Running) -
     assert (run["definitionsVersion"], run["definitionsHash"]) == (5, digest)
     logs = next(n for n in archive.namelist() if n.endswith("logs.txt"))
     assert f"definitions version 5 {digest}" in archive.read(logs).decode()
+
+
+def test_db_copy_moves_the_versions_with_their_archives(
+        tmp_path: Path, new_database: Any) -> None:
+    import subprocess
+    import sys
+
+    from server.store import SqliteStore
+    from server.store.pg import PgStore
+
+    lite = SqliteStore(tmp_path / "server.db")
+    first, second = make_set(tmp_path / "a", "one"), make_set(tmp_path / "b", "two")
+    for root in (first, second):
+        lite.add_definitions(hash=hash_root(root), author="dana", archive=pack(root), files=4,
+                             scenarios=2, report="{}")
+    lite.set_current_definitions(1, "lee")
+    url = new_database()
+    done = subprocess.run([sys.executable, "-m", "runner", "db", "copy", "--from",
+                           f"sqlite:{tmp_path / 'server.db'}", "--to", url],
+                          cwd=Path(__file__).resolve().parents[3], text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    pg = PgStore(url)
+    try:
+        assert pg.list_definitions() == lite.list_definitions()
+        assert pg.current_definitions() == lite.current_definitions()
+        assert pg.definitions_archive(2) == lite.definitions_archive(2)
+        assert pg.add_definitions(hash="sha256:" + "9" * 64, author="x", archive=b"z",
+                                  files=1, scenarios=1, report="{}")[0].version == 3
+    finally:
+        pg.close()
+        lite.close()
