@@ -52,31 +52,37 @@ class SqliteHealth(SqlitePrune):
             "brokenPhase": req.broken_phase, "posted": req.posted, "discarded": req.discarded,
         }
         with self._tx() as db:
-            known = db.execute("SELECT device_id FROM canary_results WHERE id = ?",
-                               (req.id,)).fetchone()
-            if known is not None:
-                if known[0] != device_id:
-                    raise errors.Conflict(f"canary result {req.id} was reported by another "
-                                          "device")
-                return True
+            if db.execute("SELECT 1 FROM canary_results WHERE id = ?", (req.id,)).fetchone():
+                return self._duplicate(db, req.id, device_id)
             kinds = [p.kind for p in req.proofs]
             if len(set(kinds)) != len(kinds):
                 raise errors.Invalid("proofs: at most one proof of each kind")
             self._require_assets(db, [p.asset_id for p in req.proofs], "proofs")
-            db.execute(
+            added = db.execute(
                 "INSERT INTO canary_results (id, device_id, platform, account, verdict,"
                 " message, trigger_kind, definitions_version, definitions_hash, started_at,"
-                " received_at, duration_s, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " received_at, duration_s, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
                 (req.id, device_id, req.platform, req.account, req.verdict.value, req.message,
                  req.trigger.value, req.definitions_version, req.definitions_hash,
                  req.started_at.timestamp(), now, req.duration_s, json.dumps(detail)),
-            )
+            ).rowcount
+            if not added:  # the same report, recorded by a concurrent retry (PostgreSQL)
+                return self._duplicate(db, req.id, device_id)
             for proof in req.proofs:
                 db.execute("INSERT INTO canary_proofs (result_id, kind, asset_id)"
                            " VALUES (?, ?, ?)", (req.id, proof.kind.value, proof.asset_id))
             self._audit(db, "CANARY_REPORTED", device_id=device_id, platform=req.platform,
                         account=req.account, verdict=req.verdict.value, resultId=req.id)
         return False
+
+    def _duplicate(self, db: sqlite3.Connection, result_id: str, device_id: str) -> bool:
+        """A repeated report is harmless; the same id from another device is refused."""
+        known = db.execute("SELECT device_id FROM canary_results WHERE id = ?",
+                           (result_id,)).fetchone()
+        if known is not None and known[0] != device_id:
+            raise errors.Conflict(f"canary result {result_id} was reported by another device")
+        return True
 
     # --- reading -------------------------------------------------------------------------
 

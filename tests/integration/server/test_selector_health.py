@@ -172,3 +172,16 @@ def test_retention_keeps_the_latest_and_the_last_healthy_result(server: Running)
     assert server.op.get(x["broken"][0]["proofUrl"]).status_code == 200
     again = retention.prune(server.settings, older_than_s=60, now=later)
     assert again.canary_results == 0
+
+
+def test_the_same_report_sent_at_once_is_recorded_once(server: Running) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    dev = server.device()
+    body = result("broken")
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: dev.http.post(
+            f"/api/devices/{dev.id}/canary-results", json=body), range(8)))
+    assert [r.status_code for r in replies] == [201] * 8, [r.text for r in replies]
+    assert sorted(r.json()["duplicate"] for r in replies) == [False] + [True] * 7
+    assert [h["id"] for h in server.ok("GET", "/api/canary-results")] == [body["id"]]
