@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import shutil
 import time
@@ -166,7 +167,9 @@ class Canaries:
             async with host.profiles.lock(account):
                 platform = host.platform(account.platform)
                 options = host.engine_options(account.platform)
-                out = host.work_dir / "canary" / account.platform / account.name
+                # One folder name, whatever the account is called (never a path).
+                out = host.work_dir / "canary" / re.sub(
+                    r"[^A-Za-z0-9_.@+-]", "_", f"{account.platform}__{account.name}")
                 shutil.rmtree(out, ignore_errors=True)
                 page = await host.profiles.page(account)
                 log.info("canary for %s (%s)", account.key, trigger.value)
