@@ -168,7 +168,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "where": ("Where", "الموضع"),
     "phase": ("Phase", "المرحلة"),
     "proof": ("Proof", "الإثبات"),
-    "definitions": ("Definitions", "التعريفات"),
     "local_definitions": ("local", "محلية"),
     "message": ("Message", "الرسالة"),
 }
