@@ -1,25 +1,47 @@
-"""Running the server: in the foreground with uvicorn, or in a background thread.
+"""Running the server: in the foreground with uvicorn (one process, or `workers` replica
+processes on one port), or in a background thread.
 
 `ServerThread` binds 127.0.0.1 on a free port before starting, so its URL is known at once;
 tests use it, and the daemon's embedded mode can too.
+
+Workers (`run_workers`): the parent binds the listening socket, then forks one process per
+worker; each builds its own app (store pool, migrations under the advisory lock, wake-ups
+with LISTEN/NOTIFY, recovery loop), so each is a replica like a server on another machine,
+and the kernel hands every new connection to one of them. Only a store several processes
+may share (PostgreSQL) can have more than one. The parent only supervises: SIGTERM or
+Ctrl+C stops every worker (each releases its long polls and exits 0); a worker that dies on
+its own stops the others, and the parent exits with its status, so whatever restarts the
+service (systemd, a container runtime) starts all of them afresh.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
+import signal
 import socket
+import sys
 import threading
+import traceback
 from types import FrameType, TracebackType
 
 import uvicorn
 from fastapi import FastAPI
 
+from common.errors import PublishRunnerError
 from server.api.deps import ServerState
 from server.app import create_app
 from server.settings import ServerSettings
 from server.store import Store
 
+__all__ = ["WORKER_HEADER", "ServerThread", "listen", "run", "run_workers"]
+
 STARTUP_TIMEOUT = 10.0  # seconds
+WORKER_HEADER = "X-Publish-Runner-Worker"  # the answering worker's process id (workers > 1)
+
+log = logging.getLogger(__name__)
 
 
 class _Foreground(uvicorn.Server):
@@ -52,9 +74,73 @@ class _Foreground(uvicorn.Server):
 
 def run(settings: ServerSettings) -> None:
     """Serve in the foreground until SIGTERM or Ctrl+C."""
+    _serve_on(settings, listen(settings.host, settings.port))
+
+
+def _serve_on(settings: ServerSettings, sock: socket.socket, *, worker: bool = False) -> None:
     app = create_app(settings)
-    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5)
-    _Foreground(config, app).run(sockets=[listen(settings.host, settings.port)])
+    headers = [(WORKER_HEADER, str(os.getpid()))] if worker else []
+    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5,
+                            headers=headers)
+    _Foreground(config, app).run(sockets=[sock])
+
+
+def run_workers(settings: ServerSettings, workers: int) -> int:
+    """`workers` replica processes on one port until SIGTERM or Ctrl+C (module docstring);
+    returns the exit status: 0 when stopped as asked, else the first failed worker's."""
+    sock = listen(settings.host, settings.port)
+    children: set[int] = set()
+    stopping = False
+
+    def stop_all(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    for _ in range(workers):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            os._exit(_worker(settings, sock))
+        children.add(pid)
+    sock.close()  # the workers hold it
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    status = 0
+    while children:
+        pid, raw = os.wait()
+        children.discard(pid)
+        code = os.waitstatus_to_exitcode(raw)
+        if not stopping:
+            log.error("worker %d ended (status %d); stopping the others", pid, code,
+                      extra={"action": "serve"})
+            status = code or 1
+            stop_all()
+        elif code and code != -signal.SIGTERM and not status:  # killed while starting: fine
+            status = code
+    return status
+
+
+def _worker(settings: ServerSettings, sock: socket.socket) -> int:
+    """One worker's life; its exit status (2 for a configuration error, as the CLI's)."""
+    os.setpgid(0, 0)  # Ctrl+C reaches the parent only, which stops each worker once
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        _serve_on(settings, sock, worker=True)
+        return 0
+    except PublishRunnerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -8,6 +8,7 @@ flags, `PUBLISH_RUNNER_SERVER_URL` / `PUBLISH_RUNNER_OPERATOR_TOKEN`, or the con
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -99,8 +100,12 @@ def _serve_option(flag: str, help_text: str, name: str | None = None,
 
 
 @click.command()
-@_serve_option("--db", "SQLite file (or sqlite:///PATH) [default: DATA_DIR/server.db].",
+@_serve_option("--db", "SQLite file (or sqlite:///PATH), or a PostgreSQL URL "
+               "(postgresql://USER@HOST/DB) for several replicas [default: DATA_DIR/server.db].",
                metavar="PATH_OR_URL")
+@click.option("--workers", type=click.IntRange(min=1), default=1,
+              help="Server processes on this port, each a replica (PostgreSQL only) "
+                   "[default: 1].")
 @_serve_option("--host", "Address to listen on; 0.0.0.0 for every interface.", "host")
 @_serve_option("--port", "TCP port.", "port", type=int)
 @_serve_option("--operator-token", "Bearer token of the operator API and the dashboard "
@@ -123,19 +128,24 @@ def _serve_option(flag: str, help_text: str, name: str | None = None,
 @_serve_option("--data-dir", "Folder of the database, tokens and assets "
                "[default: the user's data folder/server].", type=click.Path(path_type=Path))
 @_config_option
-def serve(config: Path | None, **flags: Any) -> None:
+def serve(config: Path | None, workers: int, **flags: Any) -> None:
     """Run the reference publishing server and its dashboard.
 
     Tokens not given are generated on the first start, saved owner-only in DATA_DIR's
     tokens.json and printed that once; later starts say where they are. SIGTERM or Ctrl+C
-    releases waiting devices and stops cleanly.
+    releases waiting devices and stops cleanly. With --workers N (PostgreSQL), N processes
+    share the port; each answers with its process id in the X-Publish-Runner-Worker header.
     """
     from common import settings as base
     from server import auth
     from server import serve as serving
     from server import settings as server_settings
+    from server.store import is_postgres
 
     settings = server_settings.load(file=config or base.default_config_file(), flags=flags)
+    if workers > 1 and not (settings.db and is_postgres(settings.db)):
+        raise click.UsageError("--workers above 1 needs a PostgreSQL --db: a SQLite database "
+                               "belongs to one server process")
     data = settings.resolved_data_dir()
     tokens = auth.ensure_tokens(data, operator=settings.operator_token,
                                 enroll=settings.enroll_token)
@@ -149,6 +159,8 @@ def serve(config: Path | None, **flags: Any) -> None:
     url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}" \
           f":{settings.port}"
     click.echo(f"serving on {url}\ndashboard: {url}/app/publishing", err=True)
+    if workers > 1:
+        sys.exit(serving.run_workers(settings, workers))
     serving.run(settings)
 
 

@@ -2,11 +2,18 @@
 real HTTP, a real Chromium with a persistent profile, a real SQLite file.
 
 Thresholds are seconds, so the failure playbook's recoveries happen within a test.
+
+A module that overrides the `server_backend` fixture with `PG_REPLICAS` runs its tests
+against a team's server instead: PostgreSQL (a fresh database on the test run's PostgreSQL,
+see tests/postgres.py) with two replicas behind one URL (`serve --workers 2`: two processes
+on one port, each connection to either), so one daemon's calls land on both replicas and
+both recovery loops run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,6 +29,10 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.postgres import new_database, postgres_url
+
+__all__ = ["new_database", "postgres_url"]  # fixtures, for the tests on PostgreSQL
 
 ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = "e2e-operator-token"
@@ -47,12 +58,15 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float
 
 @dataclass
 class ServerProcess:
-    """`publish-runner serve` on a fixed port and database, so it can be stopped and started."""
+    """`publish-runner serve` on a fixed port and database, so it can be stopped and started
+    (`db`: a PostgreSQL URL instead of the folder's SQLite file; `workers`: replicas)."""
 
     folder: Path
     options: dict[str, str]
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    db: str | None = None
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -60,9 +74,9 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         args = [sys.executable, "-m", "runner", "--log-level", "WARNING", "serve",
-                "--db", str(self.folder / "server.db"), "--port", str(self.port),
+                "--db", self.db or str(self.folder / "server.db"), "--port", str(self.port),
                 "--data-dir", str(self.folder / "server"), "--operator-token", OPERATOR,
-                "--enroll-token", ENROLL]
+                "--enroll-token", ENROLL, "--workers", str(self.workers)]
         for key, value in self.options.items():
             args += [f"--{key}", value]
         log = (self.folder / "server.log").open("ab")
@@ -80,6 +94,10 @@ class ServerProcess:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            if sig == signal.SIGKILL:  # a lost machine: its workers die with it
+                for pid in workers_of(self.proc.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, sig)
             self.proc.send_signal(sig)
             self.proc.wait(timeout=20)
         self.proc = None
@@ -199,14 +217,38 @@ class DaemonProcess:
         self.proc = None
 
 
+def workers_of(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc): a `serve --workers N`'s workers."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+SQLITE, PG_REPLICAS = "sqlite", "postgresql-2-replicas"
+
+
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+def server_backend() -> str:
+    """What `server_factory` starts: SQLite, one process; a module may override this with
+    `PG_REPLICAS` (module docstring)."""
+    return SQLITE
+
+
+@pytest.fixture
+def server_factory(
+    tmp_path: Path, server_backend: str, request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
+    db: str | None = None
+    if server_backend == PG_REPLICAS:  # asked only here: a SQLite run starts no PostgreSQL
+        db = request.getfixturevalue("new_database")()
 
     def make(**options: str) -> ServerProcess:
         defaults = {"claim-timeout": "3", "run-timeout": "6", "recovery-interval": "1",
                     "max-attempts": "3"}
-        server = ServerProcess(tmp_path, {**defaults, **options}).start()
+        server = ServerProcess(tmp_path, {**defaults, **options}, db=db,
+                               workers=2 if db else 1).start()
         started.append(server)
         return server
 

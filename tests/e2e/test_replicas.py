@@ -19,9 +19,6 @@ import uvicorn
 
 from server.serve import listen
 from tests.e2e.conftest import OPERATOR, ServerProcess, wait_until
-from tests.postgres import new_database, postgres_url
-
-__all__ = ["new_database", "postgres_url"]  # fixtures, re-exported for pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
