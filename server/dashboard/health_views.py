@@ -33,6 +33,7 @@ async def health_page(request: Request) -> Response:
     for platform, group in groupby(sorted(rows, key=lambda h: h.platform),
                                    key=lambda h: h.platform):
         accounts = sorted(group, key=lambda h: (_ORDER[h.verdict], h.account))
-        platforms.append((platform, accounts[0].verdict, accounts))
+        healthy = [h.last_healthy_at for h in accounts if h.last_healthy_at is not None]
+        platforms.append((platform, accounts[0].verdict, max(healthy, default=None), accounts))
     platforms.sort(key=lambda p: (_ORDER[p[1]], p[0]))
     return render(request, "health.html", session, platforms=platforms)

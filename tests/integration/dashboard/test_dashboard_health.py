@@ -96,6 +96,10 @@ async def test_health_page_in_both_languages_at_desktop_and_phone_width(
             text = await page.inner_text("main")
             for word in words:
                 assert word in text, (lang, word)
+            assert "UTC" in await x.locator(".platform-last-healthy").inner_text()
+            never = "never" if lang == "en" else "أبداً"
+            assert never in await page.locator(
+                'section[data-platform="threads"] .platform-last-healthy').inner_text()
             account = x.locator('[data-account="x/main"]')
             assert "—" not in await account.locator(".last-healthy").inner_text()
             selector = account.locator('[data-selector="postButton"]')
