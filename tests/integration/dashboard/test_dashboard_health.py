@@ -30,6 +30,20 @@ from tests.integration.dashboard.test_dashboard_browser import (
 
 WHERE = "selectors/x.yaml:42"
 
+# Text made only of Latin data (no Arabic letter) inside `main` that no element below <html>
+# isolates (<bdi>, or an element with its own dir): the page's own dir="rtl" does not count.
+UNISOLATED_JS = """() => {
+  const bad = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    if (!/[A-Za-z]/.test(text) || /[\\u0600-\\u06FF]/.test(text)) continue;
+    const iso = n.parentElement.closest('bdi, [dir]');
+    if (!iso || iso === document.documentElement) bad.push(text.slice(0, 60));
+  }
+  return bad;
+}"""
+
 
 def report(device: Device, verdict: str, *, platform: str = "x", account: str = "main",
            proof: bytes | None = None) -> None:
@@ -118,6 +132,8 @@ async def test_health_page_in_both_languages_at_desktop_and_phone_width(
             assert await threads.locator(".fallbacks").inner_text() == "composer"
             assert await page.evaluate(
                 "document.documentElement.scrollWidth - window.innerWidth") <= 0
+            if lang == "ar":  # every Latin-only text isolated (<bdi> or dir)
+                assert await page.evaluate(UNISOLATED_JS) == []
             shot = tmp_path / f"health-{size_name}-{lang}.png"
             await page.screenshot(path=str(shot), full_page=True)
             shots.append(shot)
