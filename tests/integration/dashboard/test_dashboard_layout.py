@@ -63,7 +63,9 @@ UNISOLATED_JS = """() => {
     if (!/[A-Za-z]/.test(text) || /[\\u0600-\\u06FF]/.test(text)) continue;
     const el = n.parentElement;
     if (el.closest('select, option, textarea, script, style')) continue;
-    if (!el.closest('bdi, [dir]')) bad.push(text.slice(0, 60));
+    // The page's own <html dir="rtl"> isolates nothing: only an element inside the page counts.
+    const iso = el.closest('bdi, [dir]');
+    if (!iso || iso === document.documentElement) bad.push(text.slice(0, 60));
   }
   return bad;
 }"""
