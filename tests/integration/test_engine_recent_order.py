@@ -112,3 +112,28 @@ async def test_an_unreadable_list_records_no_head_and_cannot_place_a_match(
     check = await engine.check_recent_posts(page, Post(TEXT, head=head), tmp_path / "c")
     assert check.found is None
     assert "could not be read" in check.message
+
+
+@pytest.mark.asyncio
+async def test_linked_posts_are_placed_by_their_urls(open_page: Any, sandbox: Any,
+                                                     tmp_path: Path) -> None:
+    """Where the list links each post (Facebook, TikTok Studio), the head is their URLs:
+    the sandbox's profile read as if it showed no dates."""
+    from dataclasses import replace
+
+    platform = load_platform("sandbox")
+    header = platform.playbook.header.model_copy(update={"recent_posts_order": "newest_first"})
+    undated = replace(platform, playbook=platform.playbook.model_copy(update={"header": header}))
+    engine = Engine(undated, EngineOptions(base_url=sandbox.url, human=False))
+    text = "said again, later"
+    for words in ("older news", text, "other news"):
+        sandbox.state.add_post("main", words, [], "test")
+    page = await open_page("main")
+    head = await engine.record_head(page, Post(text), tmp_path / "h")
+    assert head is not None and all(h.startswith(f"{sandbox.url}/p/") for h in head)
+    assert (await engine.check_recent_posts(page, Post(text, head=head), tmp_path / "a")
+            ).found is False  # the same-text post is in the head: older than the attempt
+    sandbox.state.add_post("main", text, [], "test")  # this job's, after the click
+    found = await engine.check_recent_posts(page, Post(text, head=head), tmp_path / "b")
+    assert found.found is True
+    assert found.post_url == f"{sandbox.url}/p/{sandbox.state.posts()[-1].id}"
