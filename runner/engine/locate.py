@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -115,6 +115,42 @@ class Resolved:
         return self.candidate > 1
 
 
+class Patience:
+    """When a wait that keeps looking may stop: its deadline passed, or the page was seen
+    settled (nothing pending that could change it: `EngineOptions.settled`) before the look
+    that just failed. A settled page cannot change until the next action, so that look was
+    final and waiting longer would only end the same way. Without a probe (live runs) only
+    the deadline counts.
+
+        patience = resolver.patience(timeout)
+        while True:
+            if look(): return
+            if await patience.exhausted(): raise …
+            await patience.pause(0.1)
+    """
+
+    def __init__(self, timeout: float, settled: Callable[[], Awaitable[bool]] | None) -> None:
+        self.deadline = time.monotonic() + timeout
+        self.settled = settled
+        self.final = False  # the page was settled before the latest look
+
+    @property
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    async def exhausted(self) -> bool:
+        if self.final or self.remaining <= 0:
+            return True
+        if self.settled is not None:
+            self.final = await self.settled()
+        return False
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep before the next look; none when the next look is the final one."""
+        if not self.final:
+            await asyncio.sleep(max(min(seconds, self.remaining), 0.0))
+
+
 class SelectorResolver:
     """Resolves a platform's named selectors on one page."""
 
@@ -122,12 +158,19 @@ class SelectorResolver:
 
     def __init__(self, platform: Platform, page: Page, locale: str = "auto",
                  on_scope: Callable[[str, int], None] | None = None,
-                 on_found: Callable[[Resolved], None] | None = None) -> None:
+                 on_found: Callable[[Resolved], None] | None = None,
+                 settled: Callable[[Page], Awaitable[bool]] | None = None) -> None:
         self.platform = platform
         self.page = page
         self.locale = locale
         self.on_scope = on_scope  # told which candidate won for each scope resolved
         self.on_found = on_found  # told of every resolution (the health report)
+        self.settled = settled  # replay of a scripted fixture: see Patience
+
+    def patience(self, timeout: float) -> Patience:
+        """How long a wait of `timeout` seconds on this page keeps looking."""
+        probe = self.settled
+        return Patience(timeout, None if probe is None else lambda: probe(self.page))
 
     def definition(self, name: str) -> SelectorDef:
         return self.platform.selectors.selectors[name]
@@ -204,33 +247,32 @@ class SelectorResolver:
 
     async def resolve(self, name: str, timeout: float) -> Resolved:
         """Wait up to `timeout` seconds for the selector to resolve; raise SelectorNotFound."""
-        deadline = time.monotonic() + timeout
+        patience = self.patience(timeout)
         polls = iter(self.POLL_S)
         since = time.perf_counter()
         while True:
             found, notes = await self.round(name, since=since)
             if found is not None:
                 return found
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if await patience.exhausted():
                 raise self.not_found(name, notes)
-            await asyncio.sleep(min(next(polls, self.POLL_S[-1]), remaining))
+            await patience.pause(next(polls, self.POLL_S[-1]))
 
     async def wait_gone(self, name: str, timeout: float) -> None:
         """Wait until no candidate finds the element (a `hidden` wait)."""
-        deadline = time.monotonic() + timeout
+        patience = self.patience(timeout)
         while True:
             found, _ = await self.round(name)
             if found is None:
                 return
-            if time.monotonic() >= deadline:
+            if await patience.exhausted():
                 sel = self.definition(name)
                 raise SelectorNotFound(
                     f"{sel.title(name)} is still shown after {timeout:g}s (selector {name} in "
                     f"{self.platform.selector_file}:{self.platform.selector_line(name)})",
                     self._ctx(name, []),
                 )
-            await asyncio.sleep(0.1)
+            await patience.pause(0.1)
 
     def not_found(self, name: str, notes: list[str]) -> SelectorNotFound:
         sel = self.definition(name)

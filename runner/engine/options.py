@@ -6,12 +6,18 @@ device's, a one-off `publish`, a benchmark) into options, so a new setting is wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 TypeMethod = Literal["insert_text", "keyboard", "fill", "paste"]
 TYPE_METHODS: tuple[TypeMethod, ...] = ("insert_text", "keyboard", "fill", "paste")
+
+# Whether the page can still change by itself (a timer, a request, an animation pending).
+SettledProbe = Callable[["Page"], Awaitable[bool]]
 
 
 class EngineSettings(Protocol):
@@ -47,6 +53,11 @@ class EngineOptions:
     # does not change, so waiting for it to is pointless.
     wait_scale: float = 1.0
     static_page: bool = False  # replay with scripts off: no animations, no caret to freeze
+    # Replay of a scripted fixture: tells when nothing on the page is pending, so nothing
+    # changes it until the next action. A wait whose look failed on a page already settled
+    # ends at once with the outcome its timeout would have had (runner.engine.locate.
+    # Patience). None (live runs): waits wait out their timeout.
+    settled: SettledProbe | None = None
     keep_failure_html: bool = True  # replay keeps it only when asked to keep evidence
     # A dry run on a live account: stops after `confirm` and refuses any step that could
     # publish (runner.engine.canary states the rule).
@@ -66,4 +77,4 @@ class EngineOptions:
         return replace(options, **given) if given else options
 
 
-__all__ = ["TYPE_METHODS", "EngineOptions", "EngineSettings", "TypeMethod"]
+__all__ = ["TYPE_METHODS", "EngineOptions", "EngineSettings", "SettledProbe", "TypeMethod"]

@@ -64,7 +64,8 @@ class Run:
         self.human = header.human if options.human is None else options.human
         self.resolver = SelectorResolver(platform, page, options.locale,
                                          on_scope=self.note_resolution,
-                                         on_found=self.note_lookup)
+                                         on_found=self.note_lookup,
+                                         settled=options.settled)
         self.result = RunResult(status=Status.FAILED, canary=options.canary)
         # In canary mode: the selectors no step may act on (runner.engine.canary).
         self.guarded = publish_selectors(platform.playbook) if options.canary else frozenset()

@@ -1,6 +1,7 @@
 """Replaying playbooks against saved HTML fixtures in a real Chromium.
 
-Each scenario gets a fresh browser context in one shared browser. Pages are served at their
+Scenarios run several at a time in one shared browser, on warm contexts and pages reused
+between scenarios of the same kind (scripts on or off, locale). Pages are served at their
 original URLs by request routing; every other request is aborted, so nothing leaves the
 machine. Page JavaScript is off unless the scenario turns it on: the fixture is what the
 platform's scripts had already rendered.
@@ -27,16 +28,17 @@ from runner.engine.locate import normalise
 from runner.engine.options import TypeMethod
 from runner.engine.result import Proof, RunResult, StepRecord
 from runner.replay.scenarios import LoadedScenario, Redirect, display_path, missing_files
+from runner.replay.settle import SETTLE_JS, page_settled
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Route
 
 # A fixture with scripts off cannot change once loaded (each `after` swap is waited for), so
 # one look decides every wait: a missing element is known at once. A scripted fixture's
-# scripts answer a click while Playwright dispatches it (no fixture delays anything), so a
-# tenth of each wait (1.5 s of 15 s) is ample; waiting out half of it made the optional steps
-# of scripted scenarios the slowest part of the suite. Actions (click, upload) always keep
-# their full timeout.
+# waits end as soon as the page has settled (runner.replay.settle: no timer, request or
+# animation pending, so nothing changes it before the next action); a tenth of each wait
+# (1.5 s of 15 s) stays the ceiling for a page whose scripts cannot be followed. Actions
+# (click, upload) always keep their full timeout.
 STATIC_WAIT_SCALE = 0.0
 SCRIPTED_WAIT_SCALE = 0.1
 
@@ -188,7 +190,7 @@ class _FixtureSite:
     def missing(self) -> list[str]:
         return list(dict.fromkeys(name for _, name in missing_files(self.scenario)))
 
-    def _body(self, name: str) -> bytes:
+    def body(self, name: str) -> bytes:
         path = self.scenario.folder / name
         if path not in self.cache:
             self.cache[path] = path.read_bytes()
@@ -215,7 +217,7 @@ class _FixtureSite:
         else:
             self.redirect_to = None
             await route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                body=self._body(target))
+                                body=self.body(target))
 
 
 def _redirect_page(url: str) -> str:
@@ -282,9 +284,17 @@ class _ReplayHooks(EngineHooks):
 
     async def after_phase(self, phase: str) -> None:
         fixture = self.site.scenario.spec.after.get(phase)
-        if fixture:
-            self.site.overrides[self.page.url.split("#", 1)[0]] = fixture
+        if not fixture:
+            return
+        self.site.overrides[self.page.url.split("#", 1)[0]] = fixture  # a later load too
+        if self.site.scenario.spec.javascript:
             await self.page.reload(wait_until="domcontentloaded")
+        else:
+            # With scripts off a document is its markup: writing the next state into the
+            # page at the same URL gives the DOM a reload would, without a navigation (a
+            # navigation costs Chromium several times the parse; bench/replay.py).
+            await self.page.set_content(self.site.body(fixture).decode("utf-8"),
+                                        wait_until="domcontentloaded")
 
 
 def compare(scenario: LoadedScenario, result: RunResult,
@@ -409,6 +419,8 @@ class Replayer:
             viewport=VIEWPORT, java_script_enabled=sc.spec.javascript, service_workers="block",
             locale="ar" if sc.spec.locale == "ar" else "en-US",
         )
+        if sc.spec.javascript:
+            await context.add_init_script(SETTLE_JS)  # before the fixture's own scripts
         slot = _Slot(context, await context.new_page())
         await context.route("**/*", slot.handle)
         self._slots.append(slot)
@@ -480,6 +492,7 @@ class Replayer:
                 static_page=not sc.spec.javascript,
                 base_url=sc.spec.base_url,
                 wait_scale=SCRIPTED_WAIT_SCALE if sc.spec.javascript else STATIC_WAIT_SCALE,
+                settled=page_settled if sc.spec.javascript else None,
                 type_method=self.type_method,
             )
             hooks = _ReplayHooks(site, page, sc.spec.post.text

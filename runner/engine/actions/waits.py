@@ -143,19 +143,19 @@ async def _wait_for(run: Run, step: steps.WaitFor, timeout: float) -> Note:
         return Note(f"{step.selector} gone")
     if step.text is not None:
         return await _wait_text(run, step, step.selector, step.text, timeout)
-    deadline = time.monotonic() + run.wait(timeout)
+    patience = run.resolver.patience(run.wait(timeout))
     loc, note = await run.resolve(step.selector, timeout)
     if step.state in ("enabled", "disabled"):
         want = step.state == "enabled"
         while await loc.is_enabled() != want:
-            if time.monotonic() > deadline:
+            if await patience.exhausted():
                 sel = run.resolver.definition(step.selector)
                 raise StepTimeout(
                     f"{sel.title(step.selector)} did not become {step.state} in "
                     f"{run.wait(timeout):g}s (selector {step.selector})",
                     StepContext(selector=step.selector),
                 )
-            await asyncio.sleep(0.05)
+            await patience.pause(0.05)
     return note
 
 
@@ -165,7 +165,7 @@ async def _wait_text(run: Run, step: steps.WaitFor, name: str, text: str,
     missing and the text not in it end the same way: `code` and `message`, with what the
     page showed, so a post page that never shows the post is not mistaken for drift."""
     wanted = normalise(str(run.render(text)))
-    deadline = time.monotonic() + run.wait(timeout)
+    patience = run.resolver.patience(run.wait(timeout))
     read = ""
     try:
         loc, note = await run.resolve(name, timeout)
@@ -176,9 +176,9 @@ async def _wait_text(run: Run, step: steps.WaitFor, name: str, text: str,
                 if any(wanted in t for t in texts):
                     return note._replace(message=f"{note.message} shows the text")
                 read = next((t for t in texts if t), read)
-            if time.monotonic() >= deadline:
+            if await patience.exhausted():
                 break
-            await asyncio.sleep(0.1)
+            await patience.pause(0.1)
         seen = f"{name} reads {read[:80]!r}" if read else f"{name} shows no text"
         err: StepError = StepTimeout(
             f"{name} did not show {wanted[:60]!r} within {run.wait(timeout):g}s at "
@@ -195,7 +195,7 @@ async def _wait_text(run: Run, step: steps.WaitFor, name: str, text: str,
 
 async def _wait_any(run: Run, names: list[str], timeout: float,
                     into: str | None = None) -> Note:
-    deadline = time.monotonic() + run.wait(timeout)
+    patience = run.resolver.patience(run.wait(timeout))
     while True:
         first_notes: list[str] = []
         for name in names:
@@ -209,18 +209,18 @@ async def _wait_any(run: Run, names: list[str], timeout: float,
                 note = run.resolved(found)
                 return note._replace(message=f"{name} appeared, via candidate "
                                      f"{found.candidate}" + (f" ({into}.{name})" if into else ""))
-        if time.monotonic() > deadline:
+        if await patience.exhausted():
             err = run.resolver.not_found(names[0], first_notes)
             if len(names) > 1:
                 err.args = (f"{err} — nor any of {', '.join(names[1:])} at {run.page.url}",)
                 err.detail = str(err)
             raise err
-        await asyncio.sleep(0.05)
+        await patience.pause(0.05)
 
 
 @action("await_result")
 async def await_result(run: Run, step: steps.AwaitResult, timeout: float) -> Note:
-    deadline = time.monotonic() + run.wait(timeout)
+    patience = run.resolver.patience(run.wait(timeout))
     while True:
         if step.error and (bad := await run.resolver.try_once(step.error)):
             text = normalise(await bad.locator.first.inner_text())
@@ -229,9 +229,9 @@ async def await_result(run: Run, step: steps.AwaitResult, timeout: float) -> Not
         good = await run.resolver.try_once(step.success)
         if good:
             return run.resolved(good)
-        if time.monotonic() > deadline:
+        if await patience.exhausted():
             raise run.resolver.not_found(step.success, [f"no success signal within {timeout:g}s"])
-        await asyncio.sleep(0.05)
+        await patience.pause(0.05)
 
 
 @action("dismiss")
@@ -250,16 +250,16 @@ async def dismiss(run: Run, step: steps.Dismiss, timeout: float) -> Note:
 
 
 async def _dismiss(run: Run, step: steps.Dismiss, look: float, timeout: float) -> Note:
-    deadline = time.monotonic() + look
+    patience = run.resolver.patience(look)
     while True:  # at least one look, however short the wait
         if await run.resolver.try_once(step.selector):
             target = step.button or step.selector
             found = await run.resolver.resolve(target, max(run.wait(timeout), 0.0))
             await found.locator.click(timeout=max(timeout, 0.1) * 1000)
             return run.resolved(found)._replace(message=f"dismissed {step.selector}")
-        if time.monotonic() >= deadline:
+        if await patience.exhausted():
             return Note(f"{step.selector} not present")
-        await asyncio.sleep(0.1)
+        await patience.pause(0.1)
 
 
 __all__ = ["PROGRESS_JS", "SHOWN_TEXT_JS", "await_result", "dismiss", "wait_for"]
