@@ -74,6 +74,14 @@ def _read_last_failed(out: Path) -> set[str] | None:
     return set(ids)
 
 
+def _replaced_root(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--root` was this command's own spelling of the definitions root; one option for
+    every command now, so an old CI line fails saying what to write instead."""
+    if value is not None and not ctx.resilient_parsing:
+        raise click.UsageError(f"--root is replaced by --definitions: write --definitions "
+                               f"{value}")
+
+
 async def _pause(page: Any, result: ScenarioResult) -> None:
     """`--pause-on-failure`: the failing page stays open with Playwright's inspector."""
     from runner.replay.report import headline
@@ -110,8 +118,8 @@ async def _pause(page: Any, result: ScenarioResult) -> None:
 @click.option("--annotations/--no-annotations", default=None,
               help="GitHub Actions annotations (default: on under GitHub Actions).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Scenarios at once.")
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder holding playbooks/ and selectors/ (default: this project).")
+@click.option("--root", hidden=True, expose_value=False, callback=_replaced_root,
+              help="Replaced by --definitions.")
 @click.option("--headed", is_flag=True, help="Show the browser (needs a display).")
 @click.option("--pause-on-failure", is_flag=True,
               help="With --headed: stop on a failing scenario's page with the Playwright "
@@ -124,7 +132,7 @@ async def _pause(page: Any, result: ScenarioResult) -> None:
 def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: tuple[str, ...],
                last_failed: bool, as_json: bool, junit: Path | None, html_file: Path | None,
                out: Path, keep: str, report: bool, annotations: bool | None,
-               workers: int | None, root: Path | None, headed: bool, pause_on_failure: bool,
+               workers: int | None, headed: bool, pause_on_failure: bool,
                browser_pref: str | None, type_method: Any, suggest: bool) -> None:
     """Replay each fixture scenario through the real playbook and engine, in Chromium with
     the network closed."""
@@ -134,7 +142,7 @@ def replay_cmd(platforms: tuple[str, ...], fixtures_dir: Path | None, patterns: 
 
     if pause_on_failure and not headed:
         raise click.UsageError("--pause-on-failure needs --headed (the inspector is a window)")
-    definitions = (root or project_root()).resolve()
+    definitions = project_root().resolve()  # --definitions, as every command takes it
     folder = fixtures_dir or definitions / "fixtures"
     files = discover(folder)
     if not files:

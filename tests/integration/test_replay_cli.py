@@ -98,7 +98,7 @@ def test_broken_selector_fails_with_annotation_on_its_line(fixtures: Path,
     line = next(i for i, text in enumerate(sel.read_text().splitlines(), 1)
                 if text.startswith("  composerTextarea:"))
     junit = tmp_path / "junit.xml"
-    proc = run("--root", str(project), "--annotations", "--junit", str(junit), cwd=project)
+    proc = run("--definitions", str(project), "--annotations", "--junit", str(junit), cwd=project)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert (f"::error file=selectors/sandbox.yaml,line={line}::sandbox/publish-text-en: "
             "Composer textarea not found") in proc.stdout
@@ -243,3 +243,12 @@ async def test_expected_failures_on_static_fixtures_do_not_wait_out_timeouts(
     broken = next(r for r in report.results if r.scenario.name == "redesign-broken-en")
     (failed,) = [s for s in broken.steps if s.status == "failed"]
     assert failed.duration_ms < timeout_ms / 4, (failed.step, failed.duration_ms, timeout_ms)
+
+
+def test_root_is_replaced_by_definitions_in_one_line() -> None:
+    proc = run("--root", str(ROOT))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"error: --root is replaced by --definitions: write --definitions {ROOT} "
+        "(see 'python -m runner replay --help')"]

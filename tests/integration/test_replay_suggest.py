@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def _replay(root: Path, *extra: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "runner", "replay", "sandbox", "-k", "redesign-broken-en",
-         "--root", str(root), "--out", str(root / "report"), "--json", *extra],
+         "--definitions", str(root), "--out", str(root / "report"), "--json", *extra],
         cwd=root, text=True, capture_output=True, timeout=180, check=False)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     (result,) = json.loads(done.stdout)["scenarios"]
