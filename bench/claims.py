@@ -592,6 +592,114 @@ def _add_finished(backend: str, db: str, offset: int, count: int) -> None:
         conn.execute("VACUUM ANALYZE publishing_jobs")  # what autovacuum does in service
 
 
+# --- the ceiling: what a bare endpoint and a bare claim statement cost here -----------------
+
+def _bare_app_reply() -> bytes:
+    job = {k: "x" * 20 for k in ("id", "postId", "platform", "account", "idempotencyKey")}
+    post = {"id": "p" * 20, "text": "bench " * 10, "media": [], "targets": [], "warnings": []}
+    return json.dumps({"job": {**job, "status": "CLAIMED", "attemptCount": 0},
+                       "leaseToken": "t" * 32, "post": post, "verify": None}).encode()
+
+
+def _bare_endpoint(port: int) -> None:
+    """uvicorn (with what `serve` uses: uvloop and httptools when installed) and an ASGI app
+    that answers every request with a canned claim-sized reply: no FastAPI, no store."""
+    import uvicorn
+
+    reply = _bare_app_reply()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(reply)).encode())]})
+        await send({"type": "http.response.body", "body": reply})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _ceiling(pg_url: str | None, devices: int, procs: int, seconds: float) -> dict[str, Any]:
+    """Requests a second and CPU per request of the bare endpoint under the same client, and
+    claims a second and CPU per claim of the bare claim statement (the store's, one thread)."""
+    import multiprocessing
+
+    port = _free_port()
+    server = multiprocessing.get_context("spawn").Process(target=_bare_endpoint, args=(port,))
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    ctx = multiprocessing.get_context("fork")
+    out, stop = ctx.Queue(), ctx.Event()
+    conns = [(url, f"t{i}") for i in range(devices)]
+    workers = [ctx.Process(target=_client, args=(conns[k::procs], "x", 0, 0, out, stop),
+                           daemon=True) for k in range(procs)]
+    for w in workers:
+        w.start()
+    time.sleep(1.0)  # connected and running
+    assert server.pid is not None
+    cpu0, wall0, counted = _cpu_of([server.pid]), time.monotonic(), 0
+    import queue
+
+    while time.monotonic() - wall0 < seconds:
+        with contextlib.suppress(queue.Empty):
+            kind, value = out.get(timeout=0.05)
+            counted += len(value) if kind == "claims" else 0
+    cpu1, wall1 = _cpu_of([server.pid]), time.monotonic()
+    stop.set()
+    client_cpu, ended = 0.0, 0
+    while ended < procs:
+        kind, value = out.get(timeout=30)
+        if kind == "cpu":
+            client_cpu, ended = client_cpu + value, ended + 1
+    server.terminate()
+    server.join(10)
+    wall = wall1 - wall0
+    n = max(counted, 1)
+    result: dict[str, Any] = {
+        "bare_endpoint_requests_per_s": round(counted / wall, 1),
+        "bare_endpoint_server_cpu_ms": round((cpu1 - cpu0) * 1000 / n, 3),
+        "bare_endpoint_client_cpu_ms": round(client_cpu * 1000 / n, 3),
+    }
+    if pg_url is not None:
+        result.update(_bare_claim(pg_url))
+    return result
+
+
+def _bare_claim(pg_url: str, jobs: int = 2000) -> dict[str, Any]:
+    """The store's claim statement alone, one thread, all jobs due: claims a second, and the
+    CPU of this process (psycopg, building the reply) and of its PostgreSQL backend."""
+    import psycopg
+
+    db = _new_database(pg_url)
+    _seed(db, "x", jobs)
+    _retime(db, time.time() - 10, None)
+    store = _open(db)
+    device = store.register_device(s.RegisterRequest(name="bare", platforms=["x"]), "bare")
+    store.claim(device, ["x"], [])
+    with psycopg.connect(db, autocommit=True) as conn:
+        backends = [int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()").fetchall()]
+    pg0, cpu0, wall0, n = _cpu_of(backends), time.process_time(), time.monotonic(), 0
+    while store.claim(device, ["x"], []) is not None:
+        n += 1
+    pg1, cpu1, wall1 = _cpu_of(backends), time.process_time(), time.monotonic()
+    store.close()
+    n = max(n, 1)
+    return {"bare_claim_per_s_one_thread": round(n / (wall1 - wall0), 1),
+            "bare_claim_python_cpu_ms": round((cpu1 - cpu0) * 1000 / n, 3),
+            "bare_claim_postgresql_cpu_ms": round((pg1 - pg0) * 1000 / n, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -602,6 +710,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=320.0, help="jobs coming due per second")
     parser.add_argument("--burst", type=int, default=0, help="jobs due at the same second")
     parser.add_argument("--growth", action="store_true", help="claim latency as history grows")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="what a bare uvicorn endpoint and the bare claim statement do")
     parser.add_argument("--sizes", default=",".join(map(str, GROWTH)),
                         help="finished jobs in the table at each growth step")
     parser.add_argument("--baseline-jobs", type=int, default=100)
@@ -614,12 +724,15 @@ def main() -> None:
         parser.error("--replicas above 1 needs --backend postgresql (SQLite is one process)")
 
     sizes = [int(n) for n in args.sizes.split(",") if n]
-    need_pg = args.backend == "postgresql" or args.growth
+    need_pg = args.backend == "postgresql" or args.growth or args.ceiling
     with _postgres(args.db_url) if need_pg else contextlib.nullcontext(None) as pg_url, \
             contextlib.ExitStack() as cleanup:
         cleanup.callback(_drop_databases)
-        if args.growth:
-            result: dict[str, Any] = {
+        if args.ceiling:
+            result: dict[str, Any] = {"mode": "ceiling", "devices": args.devices, **_ceiling(
+                pg_url, args.devices, args.client_procs, 10.0)}
+        elif args.growth:
+            result = {
                 "mode": "growth", "claims_timed": GROWTH_CLAIMS,
                 "sqlite_claim_p50_ms": _growth("sqlite", None, sizes),
                 "postgresql_claim_p50_ms": _growth("postgresql", pg_url, sizes),

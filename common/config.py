@@ -329,7 +329,8 @@ class ServerSettings(Section):
         "heartbeat_interval": "heartbeat_interval_s", "online_window": "online_window_s",
     }
 
-    db: str | None = Field(None, description="SQLite path or sqlite:///path (default: data dir)")
+    db: str | None = Field(None, description="SQLite path or sqlite:///path (default: data "
+                           "dir), or a PostgreSQL URL postgresql://user@host/db (replicas)")
     host: str = "127.0.0.1"
     port: int = Field(8700, ge=0, le=65535)
     operator_token: str | None = None

@@ -72,14 +72,19 @@ class PgRow(tuple[Any, ...]):
         return list(self._names)
 
 
+_kinds: dict[tuple[bytes | None, ...], type[PgRow]] = {}  # one row class per column list
+
+
 def _rows(cursor: psycopg.Cursor[Any]) -> RowMaker[PgRow]:
-    names = {c.name: i for i, c in enumerate(cursor.description or ())}
-    kind = type("Row", (PgRow,), {"_names": names})
-
-    def make(values: Sequence[Any]) -> PgRow:
-        return cast(PgRow, kind(values))
-
-    return make
+    """The row factory: a PgRow class per column list, made once (read from the result's
+    field names, not `cursor.description`, which builds a Column object per column)."""
+    result = cursor.pgresult
+    fields = tuple(result.fname(i) for i in range(result.nfields)) if result else ()
+    kind = _kinds.get(fields)
+    if kind is None:
+        names = {(f or b"").decode(): i for i, f in enumerate(fields)}
+        kind = _kinds[fields] = type("Row", (PgRow,), {"_names": names})
+    return cast(RowMaker[PgRow], kind)
 
 
 class PgDb:
