@@ -503,9 +503,9 @@ class CanaryResultRequest(Model):
     verdict: CanaryVerdict
     message: Annotated[str, StringConstraints(max_length=MAX_REASON)] = ""
     trigger: CanaryTrigger = CanaryTrigger.SCHEDULE
-    definitions_version: Annotated[str, StringConstraints(max_length=100)] | None = Field(
-        None, description="the server's definitions version the canary ran with; null for a "
-        "local root")
+    definitions_version: int | None = Field(
+        None, ge=1, description="the server's definitions version the canary ran with (as "
+        "a run's); null for a local root")
     definitions_hash: DefinitionsHash | None = Field(
         None, description="hash of the definitions root the canary used "
         "(common.definitions_set.hash_root)")
@@ -542,7 +542,7 @@ class CanaryResult(Model):
     verdict: CanaryVerdict
     message: str
     trigger: CanaryTrigger
-    definitions_version: str | None
+    definitions_version: int | None
     definitions_hash: str | None
     started_at: datetime
     received_at: datetime
@@ -575,7 +575,7 @@ class SelectorHealth(Model):
     last_healthy_at: datetime | None = Field(None, description="the newest healthy result")
     device_id: str
     message: str
-    definitions_version: str | None
+    definitions_version: int | None
     definitions_hash: str | None
     result_id: str
     broken: list[BrokenSelector] = Field(default_factory=list)

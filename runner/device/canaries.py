@@ -6,9 +6,11 @@ is due, lets `CanarySchedule.decide` rule, and then runs `runner.canary.canary_o
 the account's profile, holding the profile the way a job does (the daemon claims nothing for
 it meanwhile, and a job claimed just before waits for the profile lock). The canary never
 publishes: the engine's canary mode refuses the irreversible phase structurally. The result
-goes to the server with its proofs (`ServerClient.report_canary`); a result the server cannot
-take now is logged and dropped (the next canary reports the health again), never queued
-behind the jobs' results.
+and its proofs are written to the canary spool (`runner.device.canary_spool`, under the work
+folder) before they are sent (`ServerClient.report_canary`), and leave it only once the
+server acknowledged them: a result the server cannot take now waits there (never behind the
+jobs' results) and is sent again, in order, when the task wakes while the server answers and
+after a restart.
 
 A canary that crashes is logged and counted as run, so a broken profile does not loop.
 """
@@ -16,7 +18,6 @@ A canary that crashes is logged and counted as run, so a broken profile does not
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
@@ -34,6 +35,7 @@ from common.definitions_set import hash_root
 from common.errors import ServerError
 from contract import models as s
 from runner.device.canary_schedule import CanarySchedule
+from runner.device.canary_spool import CanarySpool
 from runner.device.readiness import DaemonProfiles
 from runner.device.settings import Account
 
@@ -68,7 +70,7 @@ class CanaryHost(Protocol):
     def canary_holds(self, account: Account, held: bool) -> None:
         """The canary takes (True) or gives back (False) the account's profile."""
 
-    def definitions_in_use(self, platform: str) -> tuple[Path, str | None]:
+    def definitions_in_use(self, platform: str) -> tuple[Path, int | None]:
         """The definitions root a run of `platform` uses now, and its server version."""
 
 
@@ -77,7 +79,7 @@ def _cut(text: str | None, limit: int) -> str:
 
 
 def to_request(report: CanaryReport, *, trigger: s.CanaryTrigger, started_at: datetime,
-               definitions_hash: str | None, definitions_version: str | None
+               definitions_hash: str | None, definitions_version: int | None
                ) -> s.CanaryResultRequest:
     """The report in the contract's terms, cut to the contract's bounds where it is made."""
     findings = [s.SelectorFinding(
@@ -103,8 +105,10 @@ class Canaries:
     """The canary side task of one daemon."""
 
     def __init__(self, host: CanaryHost, schedule: CanarySchedule,
-                 accounts: list[Account], *, clock: Callable[[], float] = time.time) -> None:
+                 accounts: list[Account], *, clock: Callable[[], float] = time.time,
+                 spool: CanarySpool | None = None) -> None:
         self.host = host
+        self.spool = spool or CanarySpool(host.work_dir / "canary-spool")
         self.schedule = schedule
         self.accounts = {a.key: a for a in accounts if schedule.enabled(a.key)}
         self._wall = clock
@@ -117,19 +121,24 @@ class Canaries:
             self.wake.set()
 
     async def run(self) -> None:
-        """The side task: forever, until cancelled (no canary starts once stopping)."""
+        """The side task: forever, until cancelled (no canary starts once stopping).
+        Each wake first sends the spooled results (those a restart found, those the server
+        could not take), unless their retry is put off."""
         while True:
             self.wake.clear()
             if self.host.stopping.is_set():
                 await asyncio.Event().wait()  # stopped: wait to be cancelled
+            await self.spool.deliver(self.host.client, self.host.device_id)
             for key in self.schedule.due():
                 if self.host.stopping.is_set():
                     break
                 account = self.accounts.get(key)
                 if account is not None:
                     await self._consider(account)
-            await first_of(self.wake, self.host.stopping,
-                           timeout=max(0.2, self.schedule.wait()))
+            wait = self.schedule.wait()
+            if (retry := self.spool.retry_in()) is not None:
+                wait = min(wait, retry)
+            await first_of(self.wake, self.host.stopping, timeout=max(0.2, wait))
 
     async def _consider(self, account: Account) -> None:
         blocker = self.host.canary_blocker(account)
@@ -188,7 +197,7 @@ class Canaries:
         return report
 
     async def _report(self, report: CanaryReport, trigger: s.CanaryTrigger,
-                      started: datetime, root: Path, version: str | None) -> None:
+                      started: datetime, root: Path, version: int | None) -> None:
         try:
             digest = await asyncio.to_thread(hash_root, root)
         except OSError as exc:
@@ -201,17 +210,20 @@ class Canaries:
             log.error("the canary result for %s/%s breaks the contract, not sent: %s",
                       report.platform, report.account, exc)
             return
-        proofs = []
-        for proof in report.proofs:
-            kind = _KINDS.get(proof.kind)
-            if kind is not None and proof.path.is_file():
-                with contextlib.suppress(OSError):
-                    proofs.append((kind, proof.path.read_bytes()))
+        proofs = [(kind, proof.path) for proof in report.proofs
+                  if (kind := _KINDS.get(proof.kind)) is not None and proof.path.is_file()]
         try:
-            await self.host.client.report_canary(self.host.device_id, req, proofs)
-        except ServerError as exc:
-            log.warning("the canary result for %s/%s was not delivered: %s", report.platform,
-                        report.account, exc)
+            await asyncio.to_thread(self.spool.put, req, proofs)
+        except OSError as exc:  # a full disk: still worth one try straight away
+            log.error("the canary result %s could not be spooled, sent unspooled: %s",
+                      req.id, exc)
+            try:
+                await self.host.client.report_canary(
+                    self.host.device_id, req,
+                    [(kind, path.read_bytes()) for kind, path in proofs])
+            except (ServerError, OSError) as err:
+                log.warning("the canary result %s was lost: %s", req.id, err)
             return
-        log.info("canary result for %s/%s reported (%s)", report.platform, report.account,
-                 req.id)
+        # This one and any left before it, oldest first (a new result is worth one try
+        # even while a retry is put off).
+        await self.spool.deliver(self.host.client, self.host.device_id, force=True)

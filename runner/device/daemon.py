@@ -499,8 +499,8 @@ class Daemon:
             self._slots_changed.set()
             self.status.update(state="idle")
 
-    def definitions_in_use(self, platform: str) -> tuple[Path, str | None]:
+    def definitions_in_use(self, platform: str) -> tuple[Path, int | None]:
         """The root a run of `platform` loads its definitions from, and the server's
         version of them (None: a local root)."""
         used = self.definitions.current()
-        return used.path, None if used.version is None else str(used.version)
+        return used.path, used.version

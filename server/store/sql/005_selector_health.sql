@@ -10,7 +10,7 @@ CREATE TABLE canary_results (
     verdict              TEXT NOT NULL,
     message              TEXT NOT NULL,
     trigger_kind         TEXT NOT NULL,
-    definitions_version  TEXT,
+    definitions_version  INTEGER,
     definitions_hash     TEXT,
     started_at           REAL NOT NULL,
     received_at          REAL NOT NULL,

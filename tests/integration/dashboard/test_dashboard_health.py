@@ -46,7 +46,7 @@ UNISOLATED_JS = """() => {
 
 
 def report(device: Device, verdict: str, *, platform: str = "x", account: str = "main",
-           proof: bytes | None = None) -> None:
+           proof: bytes | None = None, version: int | None = None) -> None:
     proofs = []
     if proof is not None:
         up = device.http.post(f"/api/devices/{device.id}/canary-proofs",
@@ -61,6 +61,7 @@ def report(device: Device, verdict: str, *, platform: str = "x", account: str = 
         "id": f"can_{secrets.token_hex(8)}", "platform": platform, "account": account,
         "verdict": verdict, "startedAt": datetime.now(timezone.utc).isoformat(),
         "definitionsHash": "sha256:" + "0" * 64, "proofs": proofs, "findings": findings,
+        "definitionsVersion": version,
         "message": "لم يُعثر على زر النشر" if verdict == "broken" else "all first candidates"}
     if verdict == "broken":
         findings.append({"selector": "postButton", "where": WHERE, "phase": "confirm",
@@ -82,6 +83,18 @@ def test_the_page_needs_a_session_and_says_when_nothing_reported(dash: Dash) -> 
     assert f'href="{APP}/health" id="nav-health"' in page.text
     ar = web.get(f"{APP}/health", headers={"Accept-Language": "ar"})
     assert "سلامة المحددات" in ar.text and 'dir="rtl"' in ar.text
+
+
+def test_the_page_names_the_definitions_version_or_says_local(dash: Dash) -> None:
+    device = Device(dash.url, name="studio-mac")
+    report(device, "healthy", version=12)
+    report(device, "healthy", account="second")
+    page = dash.sign_in().get(f"{APP}/health")
+    assert page.status_code == 200
+    main, second = (page.text.split(f'data-account="x/{a}"')[1].split("</dl>")[0]
+                    for a in ("main", "second"))
+    assert '<bdi dir="ltr">v12</bdi>' in main and "local" not in main
+    assert "local" in second and "<bdi dir=\"ltr\">v" not in second
 
 
 @pytest.mark.browser

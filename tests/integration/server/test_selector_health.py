@@ -97,7 +97,8 @@ def test_bad_reports_are_refused_with_4xx(server: Running) -> None:
     r = dev.http.post(f"/api/devices/{dev.id}/canary-results", json=unknown)
     assert r.status_code == 422 and "unknown asset" in r.text
     for bad in ({"verdict": "fine"}, {"definitionsHash": "md5:1"}, {"platform": "x y"},
-                {"message": "m" * 5000}, {"id": "short"}):
+                {"message": "m" * 5000}, {"id": "short"}, {"definitionsVersion": "v4"},
+                {"definitionsVersion": 0}):
         r = dev.http.post(f"/api/devices/{dev.id}/canary-results", json=result("healthy") | bad)
         assert r.status_code == 422, (bad, r.text)
     report(dev, body)
@@ -108,6 +109,18 @@ def test_bad_reports_are_refused_with_4xx(server: Running) -> None:
                       files={"file": ("x.html", b"<html>", "text/html")})
     assert r.status_code == 415, r.text
     assert dev.http.get("/api/selector-health").status_code == 401
+
+
+def test_the_definitions_version_is_an_integer_as_a_runs(server: Running) -> None:
+    dev = server.device()
+    body = result("healthy", definitionsVersion=4)
+    report(dev, body)
+    report(dev, result("healthy", account="second"))
+    (recorded,) = server.ok("GET", "/api/canary-results?account=main")
+    assert recorded["id"] == body["id"] and recorded["definitionsVersion"] == 4
+    got = health(server)
+    assert got[("x", "main")]["definitionsVersion"] == 4
+    assert got[("x", "second")]["definitionsVersion"] is None
 
 
 def test_scheduling_warns_while_the_platforms_latest_canary_is_broken(server: Running) -> None:

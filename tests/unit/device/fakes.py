@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.parser
+import hashlib
 import itertools
 import json
 import re
@@ -77,6 +78,13 @@ class FakeServer:
         self._queued = asyncio.Event()
         self._ids = itertools.count(1)
         self.changed = asyncio.Event()
+        # Selector health: results by id (idempotent like the real server), the proofs'
+        # bytes by asset id, and what makes the canary calls fail.
+        self.canary_results: dict[str, s.CanaryResultRequest] = {}
+        self.canary_posts = 0  # canary-results calls, repeats included
+        self.canary_proofs: dict[str, bytes] = {}
+        self.canary_down = False  # canary calls answer 503
+        self.refuse_canary: set[str] = set()  # result ids answered 422
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -127,6 +135,8 @@ class FakeServer:
         if re.fullmatch(r"/api/devices/([^/]+)/login-status", path):
             s.LoginStatusRequest.model_validate_json(request.content)
             return self._json(s.LoginStatusResponse(requeued_job_ids=[]))
+        if re.fullmatch(r"/api/devices/([^/]+)/canary-[a-z]+", path):
+            return self._canary_call(request, path)
         if path == "/api/publishing/jobs/claim":
             return await self._claim(s.ClaimRequest.model_validate_json(request.content))
         if m := re.fullmatch(r"/api/assets/([^/]+)", path):
@@ -208,6 +218,26 @@ class FakeServer:
             return self._json(job.model())
         raise AssertionError(f"no job action {action}")
 
+    def _canary_call(self, request: httpx.Request, path: str) -> httpx.Response:
+        if self.canary_down:
+            return _error(503, "UNAVAILABLE", "the server is restarting")
+        if path.endswith("/canary-proofs"):
+            data = _multipart_file(request)
+            asset = hashlib.sha256(data).hexdigest()
+            self.canary_proofs[asset] = data
+            return self._json(s.ProofResponse(asset_id=asset), 201)
+        assert path.endswith("/canary-results"), path
+        req = s.CanaryResultRequest.model_validate_json(request.content)
+        self.canary_posts += 1
+        if req.id in self.refuse_canary:
+            return self._refuse(request, 422, "VALIDATION_ERROR", "refused by the test")
+        unknown = [p.asset_id for p in req.proofs if p.asset_id not in self.canary_proofs]
+        if unknown:
+            return self._refuse(request, 422, "VALIDATION_ERROR", f"unknown assets {unknown}")
+        duplicate = req.id in self.canary_results
+        self.canary_results.setdefault(req.id, req)
+        return self._json(s.CanaryResultResponse(id=req.id, duplicate=duplicate), 201)
+
     def _refuse(self, request: httpx.Request, status: int, code: str,
                 message: str) -> httpx.Response:
         self.refused.append((request.url.path, code))
@@ -223,6 +253,15 @@ def _multipart(request: httpx.Request) -> dict[str, str]:
         if part.get_filename() is None:
             out[str(name)] = part.get_payload(decode=True).decode()
     return out
+
+
+def _multipart_file(request: httpx.Request) -> bytes:
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser().parsebytes(head + request.read())
+    for part in message.get_payload():  # type: ignore[union-attr]
+        if part.get_filename() is not None:
+            return bytes(part.get_payload(decode=True))
+    raise AssertionError("no file in the upload")
 
 
 # ---- the engine, scripted -------------------------------------------------------------

@@ -82,8 +82,8 @@ class Host:
     def canary_holds(self, account: Account, held: bool) -> None:
         self.holds.append(held)
 
-    def definitions_in_use(self, platform: str) -> tuple[Path, str | None]:
-        return self.root, "7"
+    def definitions_in_use(self, platform: str) -> tuple[Path, int | None]:
+        return self.root, 7
 
 
 def a_root(tmp: Path) -> Path:
@@ -183,7 +183,7 @@ async def test_a_canary_holds_the_profile_and_reports_with_proofs_and_hash(
     assert call["base_url"] == "http://127.0.0.1:1" and call["account"] == "main"
     ((device, req, proofs),) = host.client.reports
     assert device == "dev_1" and req.trigger is s.CanaryTrigger.SELECTOR_FAILURE
-    assert req.definitions_hash == hash_root(root) and req.definitions_version == "7"
+    assert req.definitions_hash == hash_root(root) and req.definitions_version == 7
     assert proofs == [(s.ProofKind.BEFORE_CONFIRM, b"\x89PNG fake")]
     assert can.schedule.due() == []  # the next one is an interval away
 
