@@ -35,6 +35,7 @@ import os
 import random
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class CanarySpool:
         self.keep_dead = keep_dead
         self._clock = clock
         self._last_stamp = 0
+        self._stamping = threading.Lock()  # `put` runs in a worker thread
         self._pause = FIRST_PAUSE
         self._retry_at = 0.0  # monotonic: the next delivery may start then (0: now)
         self._sending = asyncio.Lock()  # one delivery at a time: each entry is sent once
@@ -115,8 +117,8 @@ class CanarySpool:
         """Write one result and copies of its proof files; returns the entry's folder. A
         proof file that cannot be read is left out (logged): the result still goes."""
         account = f"{req.platform}/{req.account}"
-        stamp = max(time.time_ns(), self._last_stamp + 1)
-        self._last_stamp = stamp
+        with self._stamping:  # names sort in the order the results were written
+            stamp = self._last_stamp = max(time.time_ns(), self._last_stamp + 1)
         name = f"{stamp:020d}-{req.id}"
         tmp = self.folder / f"tmp-{name}"
         _private_dir(tmp)
@@ -195,6 +197,9 @@ class CanarySpool:
     async def _deliver(self, client: ServerClient, device_id: str) -> int:
         taken = 0
         for entry in self.pending():
+            if not (entry / ENTRY).exists():  # a removal the daemon's end interrupted
+                shutil.rmtree(entry, ignore_errors=True)
+                continue
             try:
                 req, proofs = self._read(entry)
             except (OSError, ValueError, KeyError, TypeError, pydantic.ValidationError) as exc:
@@ -211,7 +216,7 @@ class CanarySpool:
             except ServerUnavailable as exc:
                 self._put_off(str(exc))
                 return taken
-            shutil.rmtree(entry, ignore_errors=True)
+            _forget(entry)
             taken += 1
             log.info("canary result %s reported%s", req.id,
                      " (already recorded)" if reply.duplicate else "")
@@ -245,3 +250,9 @@ class CanarySpool:
             log.error("canary spool: cannot set %s aside (%s), removed", entry.name, exc)
             shutil.rmtree(entry, ignore_errors=True)
         self._bound(home, self.keep_dead, "set-aside canary results")
+
+
+def _forget(entry: Path) -> None:
+    """Acknowledged: the entry file first, so a removal cut short leaves nothing to resend."""
+    (entry / ENTRY).unlink(missing_ok=True)
+    shutil.rmtree(entry, ignore_errors=True)

@@ -170,6 +170,37 @@ async def test_a_result_spooled_before_a_crash_is_delivered_after_the_restart(
 
 
 @pytest.mark.asyncio
+async def test_the_task_does_not_hammer_a_server_that_is_down(
+        tmp_path: Path, server_client: tuple[FakeServer, ServerClient]) -> None:
+    server, client = server_client
+    host = Host(tmp_path, client, a_root(tmp_path))  # type: ignore[arg-type]
+    can = canaries(host, accounts=[])
+    can.spool.put(a_request())
+    server.canary_down = True
+    task = asyncio.ensure_future(can.run())
+    try:
+        await server.wait_for(lambda: (can.spool.retry_in() or 0) > 0, timeout=5.0)
+        calls = len(server.calls)
+        for _ in range(5):  # wakes meanwhile (a trigger, a stop request) send nothing
+            can.wake.set()
+            await asyncio.sleep(0.1)
+        assert len(server.calls) == calls and len(can.spool.pending()) == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_an_entry_whose_removal_was_cut_short_is_not_sent_again(tmp_path: Path) -> None:
+    spool = CanarySpool(tmp_path / "spool")
+    entry = spool.put(a_request(), [(s.ProofKind.ON_FAILURE, a_proof(tmp_path))])
+    (entry / "entry.json").unlink()  # acknowledged, then the daemon died mid-removal
+    assert spool.pending() == [entry]
+    asyncio.run(spool.deliver(None, "dev_1"))  # type: ignore[arg-type]  # no server needed
+    assert spool.pending() == [] and spool.dead() == []
+
+
+@pytest.mark.asyncio
 async def test_a_refused_result_is_set_aside_and_the_next_is_delivered(
         tmp_path: Path, server_client: tuple[FakeServer, ServerClient],
         caplog: pytest.LogCaptureFixture) -> None:
