@@ -305,3 +305,22 @@ def test_a_proof_that_cannot_be_read_is_left_out_not_the_result(
     (entry,) = spool.pending()
     assert sorted(p.name for p in entry.iterdir()) == ["entry.json", "proof-1-before_confirm"]
     assert "not kept" in caplog.text
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("fake_canary")
+async def test_a_result_that_cannot_be_spooled_is_still_sent_once(
+        tmp_path: Path, server_client: tuple[FakeServer, ServerClient],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    server, client = server_client
+    host = Host(tmp_path, client, a_root(tmp_path))  # type: ignore[arg-type]
+    can = canaries(host)
+
+    def full(*args: Any, **kw: Any) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(can.spool, "put", full)
+    await can.run_one(ACCOUNT, s.CanaryTrigger.SCHEDULE)
+    (got,) = server.canary_results.values()
+    assert [p.kind for p in got.proofs] == [s.ProofKind.BEFORE_CONFIRM]
+    assert "could not be spooled" in caplog.text and can.spool.pending() == []
