@@ -13,6 +13,16 @@ time → claim reply received; a job claimed twice is a double claim. Three mode
   time → the last claim.
 - growth (`--growth`): one process claims through the store directly, with 10⁴, 10⁵ and 10⁶
   finished jobs in the table; the claim's p50 at each size, on both backends.
+- ceiling (`--ceiling`): what a bare uvicorn endpoint does for the same devices, and what the
+  bare claim statement costs through the store: the floor under the figures above.
+
+The devices are spread over `--client-procs` processes (2), each with one hand-written
+keep-alive connection per device, since they share the cores with the server. Every load run
+also prints the CPU one claim cost each part (`cpu_ms_per_claim`: the server processes, the
+PostgreSQL backends serving them, the devices), `cpu_bound_claims_per_s` (the claims a second
+the machine's cores give at that cost with nothing else running), the shares of the cores
+each used, and `machine_busy_share` (every process's): on a shared machine the claims a
+second are what the server got, the CPU per claim is what it needs.
 
 With no database URL (`--db-url` or `PUBLISH_RUNNER_TEST_POSTGRES_URL`), PostgreSQL is a
 throwaway cluster started by `scripts/postgres`, as the tests do.
@@ -20,6 +30,7 @@ throwaway cluster started by `scripts/postgres`, as the tests do.
     python bench/claims.py --backend postgresql --replicas 2 --json
     python bench/claims.py --backend postgresql --replicas 2 --burst 1000 --devices 200 --json
     python bench/claims.py --growth --json
+    python bench/claims.py --ceiling --json
 """
 
 from __future__ import annotations
@@ -56,6 +67,7 @@ POLL_EVERY = 5.0  # seconds, the baseline devices' polling period
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]  # no Nagle delay on small requests
 GROWTH = [10_000, 100_000, 1_000_000]
 GROWTH_CLAIMS = 200  # claims timed at each size
+GROWTH_WARMUP = 10  # claims not timed first
 
 
 def _free_port() -> int:
@@ -532,10 +544,14 @@ def _growth(backend: str, pg_url: str | None, sizes: list[int]) -> dict[str, flo
         have = size
         store = _open(db)
         try:
-            dues = [time.time() - 1] * GROWTH_CLAIMS
+            dues = [time.time() - 1] * (GROWTH_CLAIMS + GROWTH_WARMUP)
             _seed_into(store, dues, tag=str(size))
             device = store.register_device(s.RegisterRequest(name=f"g{size}", platforms=["x"]),
                                            f"growth-{size}")
+            for _ in range(GROWTH_WARMUP):  # a fresh store: connections, prepared statements
+                warm = store.claim(device, ["x"], [])
+                assert warm is not None
+                store.cancel(warm.job.id)
             timings = []
             for _ in range(GROWTH_CLAIMS):
                 started = time.perf_counter()
