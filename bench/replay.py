@@ -153,8 +153,7 @@ def breakdown(report: Any, launch_s: float) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n", 1)[0],
-        epilog="The figures are explained in this file's docstring.")
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     parser.add_argument("--workers", type=int, default=None,
                         help="scenarios at once (default: the replay command's)")
