@@ -223,7 +223,8 @@ class Daemon:
             sup.spawn("outbox sender", self.outbox.run_sender(self.sender_client, never))
             sup.spawn("heartbeat", self._heartbeats())
             sup.spawn("status line", self.status.run(self.stopping), may_end=True)
-            if self.canaries.accounts:
+            # Also with every canary switched off: results a restart found spooled still go.
+            if self.canaries.accounts or self.canaries.spool.pending():
                 sup.spawn("canaries", self.canaries.run())
             try:
                 await sup.run(self._main())

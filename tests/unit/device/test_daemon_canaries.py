@@ -5,6 +5,7 @@ while the canary holds the profile no job of that account starts."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from contract import codes
 from contract import models as s
 from runner.device.canary_schedule import CanarySchedule
+from runner.device.canary_spool import CanarySpool
 from runner.device.settings import Account
 from runner.engine import Status
 from tests.unit.device.fakes import Script
@@ -70,4 +72,19 @@ async def test_no_canary_task_without_an_enabled_account(rig: Any) -> None:
     r.server.add_job("plain")
     await r.server.wait_for(lambda: r.engine.clicked == ["plain"])
     assert not [c for c in r.server.calls if "canary" in c or "next-due" in c]
+    assert await r.stop() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_spooled_result_is_sent_even_with_every_canary_switched_off(
+        rig: Any, tmp_path: Path) -> None:
+    from tests.unit.device.test_canary_spool import a_request
+
+    # What an earlier run left: a result the server never acknowledged.
+    left = a_request()
+    CanarySpool(tmp_path / "work" / "canary-spool").put(left, [])
+    r = await rig()  # no account has canaries enabled
+    assert r.daemon.canaries.accounts == {}
+    await r.server.wait_for(lambda: left.id in r.server.canary_results)
+    assert not r.daemon.canaries.spool.pending()
     assert await r.stop() == 0
