@@ -78,6 +78,13 @@ async def test_redesign_broken_reports_the_selector_and_a_fix_that_works(
     root = tmp_path / "defs"
     for part in ("playbooks", "selectors", "fixtures/sandbox"):
         shutil.copytree(project_root() / part, root / part)
+    # Each broken canary waits out the selector's timeout before it reports; the sandbox
+    # answers in milliseconds, so the copy waits 3 s, not the playbook's 10 s.
+    playbook = root / "playbooks" / "sandbox.yaml"
+    shipped = playbook.read_text(encoding="utf-8")
+    assert "default_timeout: 10s" in shipped
+    playbook.write_text(shipped.replace("default_timeout: 10s", "default_timeout: 3s"),
+                        encoding="utf-8")
     selector_file = root / "selectors" / "sandbox.yaml"
     # Text only: the broken design's file input appears only after its attach button is
     # clicked, which a selector cannot express (a playbook change; see the end of the test).
