@@ -175,3 +175,22 @@ def dash_factory_fixture(
 @pytest.fixture(name="dash")
 def dash_fixture(dash_factory: Callable[..., Dash]) -> Dash:
     return dash_factory()
+
+
+# Every text node made only of Latin data (no Arabic letter) must sit inside an element below
+# <html> that isolates its direction: <bdi>, or one with a dir attribute (<time dir="ltr">,
+# <code dir>). The page's own dir="rtl" does not count.
+UNISOLATED_JS = """() => {
+  const bad = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    if (!/[A-Za-z]/.test(text) || /[\\u0600-\\u06FF]/.test(text)) continue;
+    const el = n.parentElement;
+    if (el.closest('select, option, textarea, script, style')) continue;
+    // The page's own <html dir="rtl"> isolates nothing: only an element inside the page counts.
+    const iso = el.closest('bdi, [dir]');
+    if (!iso || iso === document.documentElement) bad.push(text.slice(0, 60));
+  }
+  return bad;
+}"""

@@ -15,6 +15,7 @@ import pytest
 
 from tests.integration.dashboard.dashboard_helpers import (  # noqa: F401 (fixtures)
     APP,
+    UNISOLATED_JS,
     Dash,
     Device,
     dash_factory_fixture,
@@ -29,20 +30,6 @@ from tests.integration.dashboard.test_dashboard_browser import (
 )
 
 WHERE = "selectors/x.yaml:42"
-
-# Text made only of Latin data (no Arabic letter) inside `main` that no element below <html>
-# isolates (<bdi>, or an element with its own dir): the page's own dir="rtl" does not count.
-UNISOLATED_JS = """() => {
-  const bad = [];
-  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const text = n.textContent.trim();
-    if (!/[A-Za-z]/.test(text) || /[\\u0600-\\u06FF]/.test(text)) continue;
-    const iso = n.parentElement.closest('bdi, [dir]');
-    if (!iso || iso === document.documentElement) bad.push(text.slice(0, 60));
-  }
-  return bad;
-}"""
 
 
 def report(device: Device, verdict: str, *, platform: str = "x", account: str = "main",

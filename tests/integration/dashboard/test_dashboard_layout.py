@@ -23,6 +23,7 @@ from PIL import Image
 from tests.integration.dashboard.dashboard_helpers import (  # noqa: F401 (fixtures)
     APP,
     OPERATOR,
+    UNISOLATED_JS,
     Dash,
     dash_factory_fixture,
     dash_fixture,
@@ -52,23 +53,6 @@ def big_png(color: str) -> bytes:
     image.save(buf, "PNG")
     return buf.getvalue()
 
-
-# Every text node made only of Latin data (no Arabic letter) must sit inside an element that
-# isolates its direction: <bdi>, or one with a dir attribute (<time dir="ltr">, <code dir>).
-UNISOLATED_JS = """() => {
-  const bad = [];
-  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const text = n.textContent.trim();
-    if (!/[A-Za-z]/.test(text) || /[\\u0600-\\u06FF]/.test(text)) continue;
-    const el = n.parentElement;
-    if (el.closest('select, option, textarea, script, style')) continue;
-    // The page's own <html dir="rtl"> isolates nothing: only an element inside the page counts.
-    const iso = el.closest('bdi, [dir]');
-    if (!iso || iso === document.documentElement) bad.push(text.slice(0, 60));
-  }
-  return bad;
-}"""
 
 # Boxes of the step log's cells that leave the viewport.
 LOG_OUTSIDE_JS = """() => [...document.querySelectorAll('table.logs td')]
