@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.app import create_app
-from server.settings import ServerSettings
+from tests.unit.server.openapi_check import assert_documented, openapi_document
 
 PATHS = {
     ("post", "/api/definitions"),
@@ -18,13 +17,8 @@ PATHS = {
 
 
 def test_every_definitions_operation_is_documented(tmp_path: Path) -> None:
-    app = create_app(ServerSettings(data_dir=tmp_path, db=str(tmp_path / "s.db"),
-                                    operator_token="o", enroll_token="e"))
-    doc = app.openapi()
-    for method, path in PATHS:
-        op = doc["paths"][path][method]
-        assert op["tags"] == ["definitions"], path
-        assert len(op.get("description", "")) > 40, path
+    doc = openapi_document(tmp_path)
+    assert_documented(doc, PATHS, "definitions")
     push = doc["paths"]["/api/definitions"]["post"]
     assert "REPLAY_FAILED" in push["responses"]["422"]["description"]
     schemas = doc["components"]["schemas"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.app import create_app
-from server.settings import ServerSettings
+from tests.unit.server.openapi_check import assert_documented, openapi_document
 
 PATHS = {
     ("post", "/api/devices/{deviceId}/canary-proofs"),
@@ -17,13 +16,8 @@ PATHS = {
 
 
 def test_every_selector_health_operation_is_documented(tmp_path: Path) -> None:
-    app = create_app(ServerSettings(data_dir=tmp_path, db=str(tmp_path / "s.db"),
-                                    operator_token="o", enroll_token="e"))
-    doc = app.openapi()
-    for method, path in PATHS:
-        op = doc["paths"][path][method]
-        assert op["tags"] == ["selector health"], path
-        assert len(op.get("description", "")) > 40, path
+    doc = openapi_document(tmp_path)
+    assert_documented(doc, PATHS, "selector health")
     schemas = doc["components"]["schemas"]
     result = schemas["CanaryResultRequest"]["properties"]
     assert {"definitionsVersion", "definitionsHash", "platform", "account", "verdict",
